@@ -1,0 +1,103 @@
+// The one protocol between the platform and a sandbox: length-prefixed JSON frames on the
+// sandbox's channel (fd 3 inside the sandbox, a UNIX socket). This file is also bundled into the
+// sandbox runtime, so it imports nothing.
+//
+// Frame: 4-byte big-endian payload length, then that many bytes of UTF-8 JSON. The length is
+// bounded: a sandbox is untrusted, and a frame larger than MAX_FRAME_BYTES ends the channel.
+
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+/** Error as it crosses the channel. `code` is a platform error code for broker refusals. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export interface Identity {
+  subject: string;
+  roles: string[];
+  via: "apiKey" | "jwt";
+  keyName?: string;
+  tenant?: string;
+}
+
+/** What the handler's ctx is built from; never anything the function can influence. */
+export interface InvocationContext {
+  requestId: string;
+  functionName: string;
+  version: string;
+  /** Epoch milliseconds after which the platform kills the sandbox. */
+  deadline: number;
+  identity?: Identity;
+  caller?: { function: string };
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** Platform → sandbox. */
+export type HostMessage =
+  | { t: "load"; bundle: string; export: string }
+  | { t: "invoke"; id: string; event: unknown; context: InvocationContext }
+  | { t: "reply"; id: number; ok: true; value: unknown }
+  | { t: "reply"; id: number; ok: false; error: WireError };
+
+/** Sandbox → platform. */
+export type SandboxMessage =
+  | { t: "ready" }
+  | { t: "loaded" }
+  | { t: "load-failed"; error: WireError }
+  | { t: "result"; id: string; ok: true; value: unknown }
+  | { t: "result"; id: string; ok: false; error: WireError }
+  | { t: "log"; id: string | null; level: LogLevel; msg: string }
+  | { t: "call"; id: number; op: string; args: unknown[] };
+
+export class FrameError extends Error {
+  override name = "FrameError";
+}
+
+export function encodeFrame(message: HostMessage | SandboxMessage): Buffer {
+  const json = Buffer.from(JSON.stringify(message), "utf8");
+  if (json.length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${json.length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = Buffer.allocUnsafe(4 + json.length);
+  frame.writeUInt32BE(json.length, 0);
+  json.copy(frame, 4);
+  return frame;
+}
+
+/** Reassembles frames from stream chunks. Throws FrameError on an oversized frame or bad JSON. */
+export class FrameDecoder {
+  #buffered: Buffer[] = [];
+  #length = 0;
+
+  push(chunk: Buffer): unknown[] {
+    this.#buffered.push(chunk);
+    this.#length += chunk.length;
+    const messages: unknown[] = [];
+    while (this.#length >= 4) {
+      const head = this.#peek(4);
+      const size = head.readUInt32BE(0);
+      if (size > MAX_FRAME_BYTES) throw new FrameError(`frame of ${size} bytes exceeds ${MAX_FRAME_BYTES}`);
+      if (this.#length < 4 + size) break;
+      const all = this.#take(4 + size);
+      try {
+        messages.push(JSON.parse(all.toString("utf8", 4)));
+      } catch {
+        throw new FrameError("frame is not valid JSON");
+      }
+    }
+    return messages;
+  }
+
+  #peek(n: number): Buffer {
+    if (this.#buffered[0]!.length < n) this.#buffered = [Buffer.concat(this.#buffered)];
+    return this.#buffered[0]!.subarray(0, n);
+  }
+
+  #take(n: number): Buffer {
+    const all = this.#buffered.length === 1 ? this.#buffered[0]! : Buffer.concat(this.#buffered);
+    this.#buffered = all.length > n ? [all.subarray(n)] : [];
+    this.#length -= n;
+    return all.subarray(0, n);
+  }
+}
