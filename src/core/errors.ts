@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   BWK_LIMIT_EXCEEDED: { status: 429, title: "Limit exceeded" },
   BWK_HANDLER_ERROR: { status: 500, title: "The function failed" },
   BWK_INTERNAL: { status: 500, title: "Internal error" },
+  BWK_AUDIT_KEY_INVALID: { status: 500, title: "The audit signing key is unusable" },
+  BWK_DECRYPT_FAILED: { status: 500, title: "Decryption failed" },
   BWK_SANDBOX_UNAVAILABLE: { status: 500, title: "Sandbox unavailable" },
   BWK_SANDBOX_CRASHED: { status: 502, title: "The function's sandbox crashed" },
   BWK_OUT_OF_MEMORY: { status: 502, title: "The function ran out of memory" },

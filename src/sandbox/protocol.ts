@@ -101,3 +101,38 @@ export class FrameDecoder {
     return all.subarray(0, n);
   }
 }
+
+/**
+ * What each {t:"call"} op carries and what the broker's reply value is. The runtime builds ctx
+ * from these; the broker must check every argument (the sandbox is untrusted). Bytes travel as
+ * base64 strings; a missing list prefix is null.
+ */
+export interface BrokerOps {
+  "secrets.get": { args: [name: string]; result: string };
+  "kv.get": { args: [namespace: string, key: string]; result: string | null };
+  "kv.put": { args: [namespace: string, key: string, value: string]; result: null };
+  "kv.delete": { args: [namespace: string, key: string]; result: null };
+  "kv.list": { args: [namespace: string, prefix: string | null]; result: string[] };
+  "objects.get": { args: [bucket: string, key: string]; result: string | null };
+  "objects.put": { args: [bucket: string, key: string, bodyBase64: string]; result: null };
+  "objects.delete": { args: [bucket: string, key: string]; result: null };
+  "objects.list": { args: [bucket: string, prefix: string | null]; result: string[] };
+  fetch: { args: [request: WireRequest]; result: WireResponse };
+  invoke: { args: [fn: string, payload: unknown]; result: unknown };
+}
+
+export type BrokerOp = keyof BrokerOps;
+
+export interface WireRequest {
+  url: string;
+  method: string;
+  headers: [string, string][];
+  body: string | null;
+}
+
+export interface WireResponse {
+  status: number;
+  statusText: string;
+  headers: [string, string][];
+  body: string;
+}

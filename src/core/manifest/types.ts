@@ -39,6 +39,7 @@ export interface FunctionSpec {
 
 export interface Manifest {
   app: string;
+  /** Null-prototype object: a lookup by a request-supplied name never reaches Object.prototype. */
   functions: Record<string, FunctionSpec>;
 }
 
@@ -47,6 +48,7 @@ export const DEFAULTS = {
   timeoutMs: 5_000,
   concurrency: 8,
   export: "handler",
+  sandbox: { childProcesses: false, tmpWrite: true },
 } as const;
 
 export const LIMITS = {
@@ -55,4 +57,8 @@ export const LIMITS = {
   minTimeoutMs: 100,
   maxTimeoutMs: 15 * 60 * 1000,
   maxConcurrency: 256,
+  maxFunctions: 1000,
+  maxTriggersPerFunction: 100,
+  /** A bulwark.yaml is a few KiB; the cap bounds what one parse may cost (CWE-400). */
+  maxManifestBytes: 1024 * 1024,
 } as const;

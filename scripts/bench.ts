@@ -1,0 +1,147 @@
+// `npm run bench`: cold start, warm latency and throughput through Bulwark next to the same
+// handler in a bare node:http server, in one run, as ratios. Both servers run as child processes;
+// this process only generates load. Prints a Markdown table for BENCHMARKS.md.
+import autocannon from "autocannon";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const HANDLER = "export async function handler(event) { return { ok: true, path: event.rawPath }; }\n";
+const WARM_REQUESTS = 2_000;
+const COLD_STARTS = 40;
+const LOAD_SECONDS = 8;
+const CONNECTIONS = 16;
+
+const BARE_SERVER = `
+import { createServer } from "node:http";
+${HANDLER.replace("export ", "")}
+createServer(async (req, res) => {
+  const value = await handler({ rawPath: req.url });
+  const body = JSON.stringify(value);
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(body);
+}).listen(0, "127.0.0.1", function () { console.log("listening " + this.address().port); });
+`;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function stats(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function timed(url: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return performance.now() - t;
+}
+
+async function warmLatency(url: string): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 200; i++) await timed(url);
+  const samples: number[] = [];
+  for (let i = 0; i < WARM_REQUESTS; i++) samples.push(await timed(url));
+  return stats(samples);
+}
+
+async function throughput(url: string): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: LOAD_SECONDS });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+function startChild(command: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  return new Promise((resolveStart, reject) => {
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = ready.exec(out);
+      if (m) resolveStart({ child, match: m });
+    });
+    child.stderr!.resume();
+    child.once("exit", (code) => reject(new Error(`${command} exited with ${code}: ${out}`)));
+  });
+}
+
+
+async function cliDeploy(appDir: string, dataDir: string): Promise<void> {
+  await new Promise<void>((done, fail) => {
+    const c = spawn(process.execPath, [join(ROOT, "bin/bulwark.js"), "deploy", appDir, "--data-dir", dataDir], { stdio: "ignore" });
+    c.once("exit", (code) => (code === 0 ? done() : fail(new Error(`deploy exited ${code}`))));
+  });
+}
+
+function idleSandboxRssMiB(): number | undefined {
+  // The runtime's node process inside each sandbox: its command line names /runtime/runtime.mjs.
+  const rss: number[] = [];
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.includes("runtime.mjs") || cmd.includes("bwrap")) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) rss.push(Number(m[1]) / 1024);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return rss.length === 0 ? undefined : Math.min(...rss);
+}
+
+async function main(): Promise<void> {
+  const appDir = mkdtempSync(join(tmpdir(), "bulwark-bench-app-"));
+  const dataDir = mkdtempSync(join(tmpdir(), "bulwark-bench-data-"));
+  const writeApp = (n: number) => {
+    writeFileSync(join(appDir, "bulwark.yaml"), "app: bench\nfunctions:\n  trivial:\n    handler: h.js\n    triggers:\n      - http: { method: GET, path: /t, auth: none }\n");
+    writeFileSync(join(appDir, "h.js"), `// build ${n}\n${HANDLER}`);
+  };
+  writeApp(0);
+  const bare = await startChild(process.execPath, ["--input-type=module", "-e", BARE_SERVER], /listening (\d+)/);
+  const bareUrl = `http://127.0.0.1:${bare.match[1]}/t`;
+  const platform = await startChild(process.execPath, [join(ROOT, "bin/bulwark.js"), "up", appDir, "--port", "0", "--data", dataDir], /serving at (http:\S+)/);
+  const url = `${platform.match[1]}/t`;
+  try {
+    // Cold start: the first call of a new version (each deploy changes the bundle).
+    const cold: number[] = [];
+    for (let i = 1; i <= COLD_STARTS; i++) {
+      writeApp(i);
+      await cliDeploy(appDir, dataDir);
+      await new Promise((r) => setTimeout(r, 150)); // let the spare pool refill, as between real deploys
+      cold.push(await timed(url));
+    }
+    const coldStats = stats(cold);
+    const warmBulwark = await warmLatency(url);
+    const warmBare = await warmLatency(bareUrl);
+    const rss = idleSandboxRssMiB();
+    const rpsBare = await throughput(bareUrl);
+    const rpsBulwark = await throughput(url);
+
+    const f = (n: number) => n.toFixed(2);
+    const lines = [
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+      "",
+      "| measure | Bulwark | bare node:http | ratio / overhead | target |",
+      "| --- | --- | --- | --- | --- |",
+      `| cold start p50 (first call of a new version) | ${f(coldStats.p50)} ms | – | – | ≤ 60 ms |`,
+      `| cold start p99 | ${f(coldStats.p99)} ms | – | – | |`,
+      `| warm latency p50 | ${f(warmBulwark.p50)} ms | ${f(warmBare.p50)} ms | +${f(warmBulwark.p50 - warmBare.p50)} ms | ≤ +1 ms |`,
+      `| warm latency p99 | ${f(warmBulwark.p99)} ms | ${f(warmBare.p99)} ms | +${f(warmBulwark.p99 - warmBare.p99)} ms | |`,
+      `| throughput (${CONNECTIONS} connections, ${LOAD_SECONDS} s) | ${rpsBulwark.toFixed(0)} req/s | ${rpsBare.toFixed(0)} req/s | ${((100 * rpsBulwark) / rpsBare).toFixed(0)} % | ≥ 40 % |`,
+      `| idle warm sandbox resident memory | ${rss === undefined ? "n/a" : `${rss.toFixed(1)} MiB`} | – | – | ≤ 40 MiB |`,
+    ];
+    console.log(lines.join("\n"));
+  } finally {
+    platform.child.kill("SIGTERM");
+    bare.child.kill("SIGTERM");
+    await new Promise((r) => platform.child.once("exit", r));
+    rmSync(appDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

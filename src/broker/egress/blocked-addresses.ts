@@ -1,0 +1,117 @@
+// Addresses a function's egress must never reach, whatever name led there: the host itself, its
+// private networks and cloud metadata endpoints (SSRF, CWE-918). Special-purpose ranges from the
+// IANA registries (RFC 6890) that are not globally reachable, plus the IPv6 forms that carry an
+// IPv4 address inside (mapped, SIIT, NAT64, 6to4), which are checked as that IPv4 address.
+
+import { BlockList, isIPv4, isIPv6 } from "node:net";
+
+interface Range {
+  cidr: string;
+  name: string;
+  list: BlockList;
+}
+
+function ranges(family: "ipv4" | "ipv6", table: ReadonlyArray<readonly [cidr: string, name: string]>): Range[] {
+  return table.map(([cidr, name]) => {
+    const [network = "", prefix = ""] = cidr.split("/");
+    const list = new BlockList();
+    list.addSubnet(network, Number(prefix), family);
+    return { cidr, name, list };
+  });
+}
+
+// Most specific first: the first match names the reason.
+const IPV4 = ranges("ipv4", [
+  ["169.254.169.254/32", "cloud metadata endpoint"],
+  ["168.63.129.16/32", "cloud metadata endpoint (Azure WireServer)"],
+  ["0.0.0.0/8", "unspecified, 'this network' (RFC 1122)"],
+  ["10.0.0.0/8", "private network (RFC 1918)"],
+  ["100.64.0.0/10", "carrier-grade NAT shared space (RFC 6598)"],
+  ["127.0.0.0/8", "loopback"],
+  ["169.254.0.0/16", "link-local (RFC 3927)"],
+  ["172.16.0.0/12", "private network (RFC 1918)"],
+  ["192.0.0.0/24", "IETF protocol assignments (RFC 6890)"],
+  ["192.0.2.0/24", "documentation (RFC 5737)"],
+  ["192.88.99.0/24", "6to4 relay anycast (RFC 7526)"],
+  ["192.168.0.0/16", "private network (RFC 1918)"],
+  ["198.18.0.0/15", "benchmarking (RFC 2544)"],
+  ["198.51.100.0/24", "documentation (RFC 5737)"],
+  ["203.0.113.0/24", "documentation (RFC 5737)"],
+  ["224.0.0.0/4", "multicast"],
+  ["255.255.255.255/32", "broadcast"],
+  ["240.0.0.0/4", "reserved (RFC 1112)"],
+]);
+
+const IPV6 = ranges("ipv6", [
+  ["::/128", "unspecified"],
+  ["::1/128", "loopback"],
+  ["fd00:ec2::254/128", "cloud metadata endpoint"],
+  ["::/96", "IPv4-compatible, deprecated (RFC 4291 §2.5.5.1)"],
+  ["64:ff9b:1::/48", "local-use NAT64 (RFC 8215)"],
+  ["100::/64", "discard-only (RFC 6666)"],
+  // Teredo hides its IPv4 addresses XOR-ed (RFC 4380 §4); refused rather than decoded.
+  ["2001::/32", "Teredo tunnel (RFC 4380)"],
+  ["2001::/23", "IETF protocol assignments (RFC 6890)"],
+  ["2001:db8::/32", "documentation (RFC 3849)"],
+  ["3fff::/20", "documentation (RFC 9637)"],
+  ["fc00::/7", "unique local (RFC 4193)"],
+  ["fe80::/10", "link-local"],
+  ["fec0::/10", "site-local, deprecated (RFC 3879)"],
+  ["ff00::/8", "multicast"],
+]);
+
+/** Why `address` must not be reached, or null if it may be. Anything that is not an IP address is refused. */
+export function blockedReason(address: string): string | null {
+  if (isIPv4(address)) return match(IPV4, address, "ipv4");
+  if (!isIPv6(address) || address.includes("%")) return "not a global IP address";
+  const direct = match(IPV6, address, "ipv6");
+  if (direct !== null) return direct;
+  const embedded = embeddedIPv4(ipv6Bytes(address));
+  if (embedded === null) return null;
+  const inner = match(IPV4, embedded.ipv4, "ipv4");
+  return inner === null ? null : `${embedded.form} of ${embedded.ipv4}, ${inner}`;
+}
+
+function match(table: Range[], address: string, family: "ipv4" | "ipv6"): string | null {
+  const range = table.find(({ list }) => list.check(address, family));
+  return range === undefined ? null : `${range.name}, ${range.cidr}`;
+}
+
+function embeddedIPv4(b: Uint8Array): { form: string; ipv4: string } | null {
+  const zero = (from: number, to: number): boolean => b.subarray(from, to).every((x) => x === 0);
+  const ipv4 = (at: number): string => [...b.subarray(at, at + 4)].join(".");
+  // ::ffff:0:0/96 (RFC 4291 §2.5.5.2)
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return { form: "IPv4-mapped form", ipv4: ipv4(12) };
+  // ::ffff:0:0:0/96 (RFC 6052 §2.1, SIIT)
+  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) {
+    return { form: "IPv4-translated form", ipv4: ipv4(12) };
+  }
+  // 64:ff9b::/96 (RFC 6052 §2.1)
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return { form: "NAT64 form", ipv4: ipv4(12) };
+  // 2002::/16 (RFC 3056 §2)
+  if (b[0] === 0x20 && b[1] === 0x02) return { form: "6to4 form", ipv4: ipv4(2) };
+  return null;
+}
+
+/** 16 bytes of a valid IPv6 address (as net.isIPv6 accepts, without a zone), `::` and dotted tail included. */
+function ipv6Bytes(address: string): Uint8Array {
+  const bytes = new Uint8Array(16);
+  let text = address;
+  const lastColon = text.lastIndexOf(":");
+  const tail = text.slice(lastColon + 1);
+  if (tail.includes(".")) {
+    tail.split(".").forEach((octet, i) => (bytes[12 + i] = Number(octet)));
+    text = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const [left = "", right] = text.split("::");
+  const head = left === "" ? [] : left.split(":");
+  const rest = right === undefined || right === "" ? [] : right.split(":");
+  const groups = [...head, ...Array<string>(8 - head.length - rest.length).fill("0"), ...rest];
+  groups.forEach((group, i) => {
+    if (i >= 6 && tail.includes(".")) return;
+    const value = Number.parseInt(group, 16);
+    bytes[2 * i] = value >> 8;
+    bytes[2 * i + 1] = value & 0xff;
+  });
+  return bytes;
+}

@@ -1,0 +1,22 @@
+// Options and helpers shared by the commands that talk to a running platform.
+import { resolve } from "node:path";
+import { ControlClient } from "../../control/client.ts";
+import type { Env, Options, Parsed } from "../command.ts";
+
+export const DATA_DIR_OPTION: Options = { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } };
+export const DATA_DIR_HELP = { "data-dir": "the platform's data dir (default: $BULWARK_DATA_DIR, else ./.bulwark)" };
+
+export function dataDirOf(args: Parsed, env: Env, appDir?: string): string {
+  const flag = args.values["data-dir"];
+  if (typeof flag === "string") return resolve(env.cwd, flag);
+  if (env.dataDir) return resolve(env.cwd, env.dataDir);
+  return resolve(env.cwd, appDir ?? ".", ".bulwark");
+}
+
+export function clientFor(args: Parsed, env: Env, appDir?: string): ControlClient {
+  return ControlClient.fromDataDir(dataDirOf(args, env, appDir));
+}
+
+export function print(stream: NodeJS.WritableStream, line = ""): void {
+  stream.write(`${line}\n`);
+}

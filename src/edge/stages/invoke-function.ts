@@ -1,0 +1,10 @@
+// Hands the event to the function's sandbox and turns what it returns into the response.
+import { buildHttpEvent } from "../event.ts";
+import type { Stage } from "../exchange.ts";
+import { toHttpResponse } from "../response.ts";
+
+export const invokeFunction: Stage = async (x, deps) => {
+  const event = buildHttpEvent(x, deps.app());
+  const result = await deps.invoker.invoke(x.route!.function, event, { requestId: x.requestId });
+  x.response = toHttpResponse(result.value);
+};

@@ -1,0 +1,48 @@
+// The sandbox module's public option and event types (see sandbox.ts for the class).
+
+import type { LogLevel } from "./protocol.ts";
+
+/** The per-function switches of a sandbox. */
+export interface SandboxProfile {
+  /** cgroup memory limit (V8's heap is sized below it); at least MIN_MEMORY_BYTES. */
+  memoryBytes: number;
+  /** Allows child processes (node's --allow-child-process, the host's /usr, a larger pids cap). */
+  childProcesses: boolean;
+  /** Makes the private /tmp writable (otherwise it is a read-only empty tmpfs). */
+  tmpWrite: boolean;
+}
+
+export interface SandboxOptions {
+  profile: SandboxProfile;
+  /** Host path of the pinned node binary. */
+  nodePath: string;
+  /** Host directory holding runtime.mjs (buildRuntime), bound read-only at /runtime. */
+  runtimeDir: string;
+  /** Host directory private to this sandbox, created and removed by it; bundle/ is /bundle. */
+  workDir: string;
+  /** Runs node directly without bubblewrap (development only; same protocol). */
+  insecureNoSandbox?: boolean;
+  /** The function's console.* (tagged with the invocation) and raw stdout/stderr lines. */
+  onLog?(entry: { id: string | null; level: LogLevel; msg: string }): void;
+  /** The broker: reject with a BulwarkError to send a typed error. Default: BWK_PERMISSION_DENIED. */
+  onCall?(call: { op: string; args: unknown[]; invocationId: string | null }): Promise<unknown>;
+  // Extensions, all optional.
+  /** Default /usr/bin/bwrap. */
+  bwrapPath?: string;
+  /** Time for the sandbox to say "ready" (default 10 s). */
+  startTimeoutMs?: number;
+  /** RLIMIT_CPU over the sandbox's whole life: a backstop, the wall clock is the real limit (default 900). */
+  cpuSeconds?: number;
+  /** Size of the private /tmp when profile.tmpWrite (default 64 MiB, counted in the memory limit). */
+  tmpBytes?: number;
+  /** Platform-side warnings (cgroups unavailable); default process.emitWarning, once each. */
+  onWarning?(message: string): void;
+}
+
+export type ExitReason = "exited" | "killed" | "oom" | "timeout";
+
+export interface SandboxExit {
+  code: number | null;
+  signal: string | null;
+  reason: ExitReason;
+}

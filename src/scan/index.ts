@@ -1,0 +1,1 @@
+export { analyzeFile, scanHandlers } from "./taint/handlers.ts";

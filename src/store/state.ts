@@ -1,0 +1,43 @@
+// The state port: deployed versions, which version of each function serves, and function logs.
+// One interface here; adapters live in sqlite/ (and postgres/ for scale-out).
+import type { FunctionSpec } from "../core/manifest/types.ts";
+import type { LogLevel } from "../sandbox/protocol.ts";
+
+export interface FunctionVersion {
+  app: string;
+  function: string;
+  version: number;
+  bundleHash: string;
+  spec: FunctionSpec;
+  createdAt: string;
+}
+
+export interface DeployOutcome {
+  function: string;
+  version: number;
+  status: "created" | "unchanged" | "removed";
+}
+
+export interface LogEntry {
+  seq?: number;
+  time: string;
+  function: string;
+  version: number;
+  requestId: string | null;
+  level: LogLevel;
+  message: string;
+}
+
+export interface StateStore {
+  /** The app this platform serves, once something was deployed. */
+  appName(): string | undefined;
+  /** Records new versions and switches every function at once: all or nothing. */
+  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>): DeployOutcome[];
+  activeVersions(): FunctionVersion[];
+  versions(fn: string): FunctionVersion[];
+  /** Makes an existing version the serving one (rollback). */
+  activate(fn: string, version: number): FunctionVersion;
+  appendLogs(entries: LogEntry[]): void;
+  readLogs(fn: string, afterSeq: number, limit: number): LogEntry[];
+  close(): void;
+}

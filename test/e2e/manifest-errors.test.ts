@@ -1,0 +1,108 @@
+// A broken manifest is refused by the real CLI with one line naming file, line and field.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { cli, writeApp } from "./harness.ts";
+
+const HANDLER = { "src/h.js": "export const handler = async () => 1;\n" };
+
+function deploy(yaml: string, files: Record<string, string> = HANDLER) {
+  const dir = writeApp({ "bulwark.yaml": yaml, ...files });
+  // `up` builds before starting anything, so a broken app fails without a platform.
+  return cli(["up", dir, "--port", "0"]);
+}
+
+const CASES: Array<{ name: string; yaml: string; line: number; field: RegExp; files?: Record<string, string> }> = [
+  {
+    name: "an unknown key",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    memroy: 128Mi\n",
+    line: 5,
+    field: /functions\.f\.memroy/,
+  },
+  {
+    name: "a wrong type",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    concurrency: lots\n",
+    line: 5,
+    field: /functions\.f\.concurrency/,
+  },
+  {
+    name: "a bad size",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    memory: 12 parsecs\n",
+    line: 5,
+    field: /functions\.f\.memory/,
+  },
+  {
+    name: "a bad duration",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    timeout: forever\n",
+    line: 5,
+    field: /functions\.f\.timeout/,
+  },
+  {
+    name: "a duplicate route",
+    yaml:
+      "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{id}\" }\n  g:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{name}\" }\n",
+    line: 10,
+    field: /functions\.g\.triggers\[0\]/,
+  },
+  {
+    name: "a missing handler file",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/missing.js\n",
+    line: 4,
+    field: /functions\.f\.handler/,
+  },
+  {
+    name: "a missing required field",
+    yaml: "app: a\nfunctions:\n  f:\n    timeout: 3s\n",
+    line: 3,
+    field: /functions\.f/,
+  },
+  { name: "YAML syntax", yaml: "app: a\nfunctions:\n  f: [unclosed\n", line: 3, field: /./ },
+];
+
+describe("manifest errors through the CLI", () => {
+  for (const c of CASES) {
+    it(`refuses ${c.name} naming file, line and field`, () => {
+      const r = deploy(c.yaml, c.files);
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stdout, "");
+      const lines = r.stderr.trimEnd().split("\n");
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, new RegExp(`^bulwark: \\S*bulwark\\.yaml:${c.line}:\\d+: `));
+      assert.match(lines[0]!, c.field);
+    });
+  }
+});
+
+describe("CLI arguments", () => {
+  it("an unknown command is one line and exit 2", () => {
+    const r = cli(["frobnicate"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^bulwark: unknown command "frobnicate"/);
+  });
+  it("an unknown option is one line and exit 2", () => {
+    const r = cli(["ls", "--colour"]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1);
+  });
+  it("a bad port is refused", () => {
+    const r = cli(["up", "--port", "http"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--port/);
+  });
+  it("rollback without --to says what is missing", () => {
+    const r = cli(["rollback", "f"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--to/);
+  });
+  it("every command has --help", () => {
+    for (const c of ["up", "deploy", "invoke", "logs", "ls", "rollback"]) {
+      const r = cli([c, "--help"]);
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, new RegExp(`^usage: bulwark ${c}`));
+    }
+  });
+  it("a command against no running platform says so in one line", () => {
+    const r = cli(["ls", "--data-dir", "/nonexistent/bulwark"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^bulwark: no running platform found/);
+  });
+});

@@ -1,0 +1,103 @@
+// A malicious function writes to its channel (fd 3) directly. Whatever it sends, only its own
+// sandbox ends (BWK_SANDBOX_CRASHED) and the platform keeps serving other sandboxes.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { BulwarkError } from "../../src/core/errors.ts";
+import { MAX_LINE_CHARS } from "../../src/sandbox/output-lines.ts";
+import { TestBench, context } from "./helpers.ts";
+
+let bench: TestBench;
+before(() => {
+  bench = new TestBench();
+});
+after(() => bench.close());
+
+/** A handler that writes `bytes` (an expression building a Buffer) straight to fd 3. */
+const writesToChannel = (bytes: string) => `
+import { writeSync } from "node:fs";
+const frame = (message) => { const json = Buffer.from(JSON.stringify(message)); const head = Buffer.alloc(4); head.writeUInt32BE(json.length); return Buffer.concat([head, json]); };
+export function handler(event, ctx) {
+  writeSync(3, ${bytes});
+  return new Promise(() => {});
+}
+`;
+
+const ATTACKS: Record<string, string> = {
+  "bytes that are not a frame": `Buffer.from([0, 0, 0, 5, 104, 101, 108, 108, 111])`,
+  "a frame header announcing 4 GiB": `Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3])`,
+  "an unknown message type": `frame({ t: "pwn", cmd: "rm -rf /" })`,
+  "a message of the right type with the wrong shape": `frame({ t: "call", id: "x", op: 1 })`,
+  "a result for an invocation that does not exist": `frame({ t: "result", id: "someone-else", ok: true, value: 1 })`,
+  "a log line for another invocation": `frame({ t: "log", id: "someone-else", level: "info", msg: "forged" })`,
+  "a second ready": `frame({ t: "ready" })`,
+  "a load answer nobody asked for": `frame({ t: "loaded" })`,
+  "a JSON array instead of an object": `frame([1, 2, 3])`,
+};
+
+describe("garbage on the channel from a malicious handler", () => {
+  for (const [name, bytes] of Object.entries(ATTACKS)) {
+    it(`ends only that sandbox: ${name}`, async () => {
+      const bystander = await bench.load(`export const handler = (event) => ({ still: event });`);
+      const attacker = await bench.load(writesToChannel(bytes));
+      await assert.rejects(attacker.invoke(null, context(), 10_000), { code: "BWK_SANDBOX_CRASHED" });
+      assert.equal(attacker.alive, false);
+      assert.deepEqual(await bystander.invoke("serving", context(), 5000), { still: "serving" });
+    });
+  }
+});
+
+describe("a sandbox flooding the platform", () => {
+  it("gets LimitExceeded for broker calls past the in-flight cap instead of unbounded work", async () => {
+    let open = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const sandbox = await bench.load(
+      `export async function handler(event, ctx) {
+        const results = await Promise.allSettled(Array.from({ length: 80 }, (_, i) => ctx.kv("ns").get("k" + i)));
+        return results.map((r) => r.status === "fulfilled" ? "ok" : r.reason.name);
+      }`,
+      {
+        onCall: async () => {
+          open++;
+          if (open === 64) setTimeout(release, 50);
+          await gate;
+          return "v";
+        },
+      },
+    );
+    const results = (await sandbox.invoke(null, context(), 10_000)) as string[];
+    assert.equal(results.filter((r) => r === "ok").length, 64);
+    assert.equal(results.filter((r) => r === "LimitExceeded").length, 16);
+  });
+
+  it("cuts a never-ending stdout line into bounded log entries", async () => {
+    const sandbox = await bench.load(`export async function handler() { await new Promise((r) => process.stdout.write("x".repeat(1 << 20), r)); return "done"; }`);
+    assert.equal(await sandbox.invoke(null, context(), 10_000), "done");
+    await sandbox.kill();
+    const lines = sandbox.logs.filter((entry) => entry.msg.startsWith("x"));
+    assert.ok(lines.length >= 64);
+    assert.ok(lines.every((entry) => entry.msg.length <= MAX_LINE_CHARS));
+  });
+
+  it("keeps broker errors typed and platform faults opaque", async () => {
+    const sandbox = await bench.load(
+      `export async function handler(event, ctx) {
+        const outcome = async (p) => p.then(() => "ok", (e) => [e.name, e.code, e.message]);
+        return [await outcome(ctx.secrets.get("a")), await outcome(ctx.secrets.get("b"))];
+      }`,
+      {
+        onCall: async (call) => {
+          if (call.args[0] === "a") throw new BulwarkError("BWK_NOT_FOUND", "no secret a");
+          throw new Error("database password is hunter2");
+        },
+      },
+    );
+    assert.deepEqual(await sandbox.invoke(null, context(), 5000), [
+      ["NotFound", "BWK_NOT_FOUND", "no secret a"],
+      ["Error", "BWK_INTERNAL", "internal error"],
+    ]);
+  });
+});
