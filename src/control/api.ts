@@ -1,45 +1,18 @@
-// The control API: what the CLI talks to. It listens on loopback only, on its own port, and
-// refuses every request that does not carry the admin token written into the data dir at start.
+// The control API: what the CLI talks to. It listens on loopback only, on its own port, refuses
+// every request without the admin token written into the data dir at start, and writes an audit
+// record for every call, allowed or refused, before answering.
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { BulwarkError, isBulwarkError } from "../core/errors.ts";
+import type { Actor, Outcome } from "../security/audit/index.ts";
 import { readJson, sendError, sendJson } from "./http.ts";
 import type { Platform } from "./platform.ts";
+import type { ControlRequest, ControlRoute } from "./route.ts";
+import { functionRoutes } from "./routes/functions.ts";
 
-const MAX_BODY = 64 * 1024 * 1024;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  handle(platform: Platform, params: string[], req: IncomingMessage, url: URL): Promise<unknown> | unknown;
-}
-
-const ROUTES: Route[] = [
-  { method: "GET", pattern: /^\/v1\/health$/, handle: (p) => p.health() },
-  { method: "GET", pattern: /^\/v1\/functions$/, handle: (p) => p.listFunctions() },
-  {
-    method: "POST",
-    pattern: /^\/v1\/deploy$/,
-    handle: async (p, _, req) => p.deploy((await readJson(req, MAX_BODY)) as { manifest: unknown; bundles: unknown }),
-  },
-  {
-    method: "POST",
-    pattern: /^\/v1\/functions\/([^/]+)\/invoke$/,
-    handle: async (p, [fn], req) => p.invokeDirect(fn!, ((await readJson(req, MAX_BODY)) as { event?: unknown }).event),
-  },
-  { method: "GET", pattern: /^\/v1\/functions\/([^/]+)\/versions$/, handle: (p, [fn]) => p.versions(fn!) },
-  {
-    method: "POST",
-    pattern: /^\/v1\/functions\/([^/]+)\/rollback$/,
-    handle: async (p, [fn], req) => p.rollback(fn!, ((await readJson(req, 4096)) as { to?: unknown }).to),
-  },
-  {
-    method: "GET",
-    pattern: /^\/v1\/functions\/([^/]+)\/logs$/,
-    handle: (p, [fn], _, url) => p.logs(fn!, Number(url.searchParams.get("after") ?? 0), Number(url.searchParams.get("limit") ?? 500)),
-  },
-];
+const ROUTES: readonly ControlRoute[] = [...functionRoutes];
 
 export function createControlServer(platform: Platform, adminToken: string, log: Logger): Server {
   const expected = digest(adminToken);
@@ -49,29 +22,64 @@ export function createControlServer(platform: Platform, adminToken: string, log:
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    const url = new URL(req.url ?? "/", "http://control");
+    const found = findRoute(req.method ?? "GET", url.pathname);
+    const actor: Actor = authorized(req.headers.authorization, expected)
+      ? { type: "user", id: "admin" }
+      : { type: "anonymous", id: req.socket.remoteAddress ?? "unknown" };
+    const r: ControlRequest = {
+      platform,
+      params: found?.params ?? [],
+      url,
+      req,
+      requestId,
+      actor,
+      body: (limit = 1024 * 1024) => readJson(req, limit),
+    };
+    let outcome: Outcome = "success";
+    let error: unknown;
+    let value: unknown;
     try {
-      if (!authorized(req.headers.authorization, expected)) {
+      if (actor.type === "anonymous") {
+        outcome = "denied";
         throw new BulwarkError("BWK_UNAUTHORIZED", "the control API needs the admin token", {
           headers: { "www-authenticate": 'Bearer realm="bulwark-control"' },
         });
       }
-      const url = new URL(req.url ?? "/", "http://control");
-      for (const route of ROUTES) {
-        const m = route.pattern.exec(url.pathname);
-        if (!m) continue;
-        if (route.method !== req.method) continue;
-        const params = m.slice(1).map((p) => decodeURIComponent(p));
-        sendJson(res, 200, await route.handle(platform, params, req, url));
-        return;
-      }
-      throw new BulwarkError("BWK_NOT_FOUND", `no control API route for ${req.method} ${url.pathname}`);
-    } catch (error) {
-      if (!isBulwarkError(error) || error.status >= 500) {
-        log.error({ requestId, err: error instanceof Error ? error.message : String(error) }, "control request failed");
-      }
-      sendError(res, error, requestId);
+      if (!found) throw new BulwarkError("BWK_NOT_FOUND", `no control API route for ${req.method} ${url.pathname}`);
+      value = await found.route.handle(r);
+    } catch (e) {
+      error = e;
+      if (outcome === "success") outcome = "failure";
+      if (!isBulwarkError(e) || e.status >= 500) log.error({ requestId, err: e instanceof Error ? e.message : String(e) }, "control request failed");
+    }
+    if (found?.route.action !== null) {
+      platform.audit.append({
+        actor,
+        action: found?.route.action ?? "control.unknown",
+        target: found?.route.target?.(r) ?? url.pathname,
+        outcome,
+        requestId,
+        details: { method: req.method ?? "", ...(isBulwarkError(error) ? { code: error.code } : error ? { code: "BWK_INTERNAL" } : {}) },
+      });
+    }
+    if (error === undefined) sendJson(res, 200, value);
+    else sendError(res, error, requestId);
+  }
+}
+
+function findRoute(method: string, path: string): { route: ControlRoute; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    if (route.method !== method) continue;
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    try {
+      return { route, params: m.slice(1).map((p) => decodeURIComponent(p)) };
+    } catch {
+      return undefined;
     }
   }
+  return undefined;
 }
 
 function digest(token: string): Buffer {

@@ -12,6 +12,8 @@ import { Router } from "../edge/router.ts";
 import { Invoker, type InvokerLogEntry } from "../invoker/invoker.ts";
 import { buildRuntime } from "../sandbox/runtime-build.ts";
 import { checkSandboxSupport } from "../sandbox/sandbox.ts";
+import { AuditLog, loadOrCreateAuditKey } from "../security/audit/index.ts";
+import { SecurityEventRecorder } from "../security/recorder.ts";
 import { BundleStore } from "../store/bundles.ts";
 import { openDatabase } from "../store/sqlite/open.ts";
 import { SqliteStateStore } from "../store/sqlite/state.ts";
@@ -39,17 +41,32 @@ export class Platform {
   readonly #bundles: BundleStore;
   readonly #invoker: Invoker;
   readonly #logs: LogWriter;
+  readonly #checkpoints: NodeJS.Timeout;
+  readonly audit: AuditLog;
+  readonly events: SecurityEventRecorder;
   #router: Router;
   #edge: Server | undefined;
   #control: Server | undefined;
 
-  private constructor(config: PlatformConfig, state: StateStore, bundles: BundleStore, invoker: Invoker, logs: LogWriter) {
-    this.#config = config;
-    this.#state = state;
-    this.#bundles = bundles;
-    this.#invoker = invoker;
-    this.#logs = logs;
+  private constructor(parts: {
+    config: PlatformConfig;
+    state: StateStore;
+    bundles: BundleStore;
+    invoker: Invoker;
+    logs: LogWriter;
+    audit: AuditLog;
+    events: SecurityEventRecorder;
+  }) {
+    this.#config = parts.config;
+    this.#state = parts.state;
+    this.#bundles = parts.bundles;
+    this.#invoker = parts.invoker;
+    this.#logs = parts.logs;
+    this.audit = parts.audit;
+    this.events = parts.events;
     this.#router = new Router([]);
+    this.#checkpoints = setInterval(() => this.audit.maybeCheckpoint(), 10_000);
+    this.#checkpoints.unref();
   }
 
   static async start(config: PlatformConfig): Promise<Platform> {
@@ -74,7 +91,17 @@ export class Platform {
     const runtimeDir = join(dataDir, "runtime");
     await buildRuntime(runtimeDir);
 
-    const state = new SqliteStateStore(openDatabase(join(dataDir, "bulwark.db")));
+    const db = openDatabase(join(dataDir, "bulwark.db"));
+    const state = new SqliteStateStore(db);
+    const events = new SecurityEventRecorder(db);
+    // The audit chain has its own file, synced on every commit, and its signing key lives apart
+    // from it: someone who can rewrite the database cannot also re-sign its checkpoints.
+    const auditKey = loadOrCreateAuditKey(join(dataDir, "keys"));
+    const audit = new AuditLog(openDatabase(join(dataDir, "audit.db"), { synchronous: "FULL" }), {
+      signingKey: auditKey.privateKey,
+      checkpointEvery: 100,
+      checkpointIntervalMs: 60_000,
+    });
     const bundles = new BundleStore(join(dataDir, "bundles"));
     const logs = new LogWriter(state);
     const invoker = new Invoker({
@@ -86,12 +113,26 @@ export class Platform {
       sparesPerProfile: config.sparesPerProfile,
       idleMs: config.idleMs,
       onLog: (entry: InvokerLogEntry) => logs.add(entry),
-      onCall: (call) =>
-        Promise.reject(
-          new BulwarkError("BWK_PERMISSION_DENIED", `function "${call.owner.function}" has no grant for ${call.op}`),
-        ),
+      onFailure: (failure) => {
+        const kind = SANDBOX_FAILURES[failure.code];
+        if (kind) {
+          events.record({ type: kind.type, severity: kind.severity, function: failure.function, requestId: failure.requestId, reason: kind.reason });
+        }
+      },
+      onCall: (call) => {
+        events.record({
+          type: "capability.denied",
+          severity: "medium",
+          function: call.owner.function,
+          requestId: call.invocationId ?? undefined,
+          reason: `no grant for ${call.op.slice(0, 64)}`,
+        });
+        return Promise.reject(
+          new BulwarkError("BWK_PERMISSION_DENIED", `function "${call.owner.function}" has no grant for ${call.op.slice(0, 64)}`),
+        );
+      },
     });
-    const platform = new Platform(config, state, bundles, invoker, logs);
+    const platform = new Platform({ config, state, bundles, invoker, logs, audit, events });
     platform.#refresh();
     await platform.#listen();
     return platform;
@@ -162,9 +203,12 @@ export class Platform {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#checkpoints);
     await Promise.all([closeServer(this.#edge), closeServer(this.#control)]);
     await this.#invoker.close();
     this.#logs.flush();
+    this.events.flush();
+    this.audit.checkpoint();
     this.#state.close();
   }
 
@@ -194,6 +238,13 @@ export class Platform {
     writeFileSync(join(dataDir, "control.json"), `${JSON.stringify({ url: this.controlUrl, pid: process.pid })}\n`, { mode: 0o600 });
   }
 }
+
+/** Sandboxes the platform had to kill are security-relevant: a function hitting its limits. */
+const SANDBOX_FAILURES: Partial<Record<string, { type: string; severity: "low" | "medium"; reason: string }>> = {
+  BWK_TIMEOUT: { type: "sandbox.timeout", severity: "low", reason: "killed at its wall-clock deadline" },
+  BWK_OUT_OF_MEMORY: { type: "sandbox.oom", severity: "medium", reason: "killed at its memory limit" },
+  BWK_SANDBOX_CRASHED: { type: "sandbox.crashed", severity: "medium", reason: "the sandbox died or broke the protocol" },
+};
 
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {

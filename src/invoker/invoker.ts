@@ -34,6 +34,8 @@ export interface InvokerConfig {
   sparesPerProfile: number;
   idleMs: number;
   onLog(entry: InvokerLogEntry): void;
+  /** Every failed invocation, with the error code it failed with. */
+  onFailure(failure: SandboxOwner & { requestId: string; code: string }): void;
   /** The broker. Without a grant system every capability call is refused (default deny). */
   onCall(call: BrokerCall): Promise<unknown>;
 }
@@ -114,6 +116,12 @@ export class Invoker {
       // The caller gets a bare problem; what happened goes to the function's own log.
       const reason = e instanceof BulwarkError ? `${e.code}: ${e.message}` : String(e);
       this.#config.onLog({ function: fn, version: version.version, requestId: request.requestId, level: "error", message: `invocation failed: ${reason}` });
+      this.#config.onFailure({
+        function: fn,
+        version: version.version,
+        requestId: request.requestId,
+        code: e instanceof BulwarkError ? e.code : "BWK_INTERNAL",
+      });
       throw e;
     } finally {
       pool.release(lease.sandbox, healthy);

@@ -61,8 +61,11 @@ export type ProjectKind = "bulwark" | "sam" | "serverless" | "plain";
 export interface ScanReport {
   findings: Finding[];
   suppressed: SuppressedFinding[];
+  /** An unsuppressed finding is at or above `failOn`. */
   blocked: boolean;
+  failOn: FailOn;
   stats: { files: number; lines: number; ms: number };
+  /** What the scanned directory is, and the handlers analyzed (`file#export`). */
   project: { kinds: ProjectKind[]; handlers: string[] };
 }
 

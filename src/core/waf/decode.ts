@@ -1,6 +1,7 @@
 // Normalization: what an input means after every decoder an application or browser might apply,
 // so that rules are written once against plain lower-case text. Evasion is mostly encoding
 // (CWE-172, CWE-174: double decoding), so decoding repeats until the value stops changing.
+import { charMask, type CharMask } from "./charmask.ts";
 import { decodeEntities } from "./entities.ts";
 import type { WafView } from "./types.ts";
 
@@ -10,7 +11,45 @@ import type { WafView } from "./types.ts";
  */
 const MAX_ROUNDS = 5;
 
-export type Views = Readonly<Record<WafView, string>>;
+/** The normalized forms of one value; compact and shell, and the character masks, on first use. */
+export class Views implements Readonly<Record<WafView, string>> {
+  readonly text: string;
+  #compact: string | undefined;
+  #shell: string | undefined;
+  #textMask: CharMask | undefined;
+  #compactMask: CharMask | undefined;
+  #shellMask: CharMask | undefined;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  get compact(): string {
+    this.#compact ??= compactView(this.text);
+    return this.#compact;
+  }
+
+  get shell(): string {
+    this.#shell ??= shellView(this.text);
+    return this.#shell;
+  }
+
+  view(name: WafView): string {
+    return name === "text" ? this.text : name === "compact" ? this.compact : this.shell;
+  }
+
+  /** A derived view is usually the very same string as the text, and then shares its mask. */
+  mask(name: WafView): CharMask {
+    this.#textMask ??= charMask(this.text);
+    if (name === "text") return this.#textMask;
+    if (name === "compact") {
+      this.#compactMask ??= this.compact === this.text ? this.#textMask : charMask(this.compact);
+      return this.#compactMask;
+    }
+    this.#shellMask ??= this.shell === this.text ? this.#textMask : charMask(this.shell);
+    return this.#shellMask;
+  }
+}
 
 /**
  * `form` turns "+" into a space (WHATWG URL, application/x-www-form-urlencoded): query strings.
@@ -29,8 +68,7 @@ export function normalize(raw: string, form: boolean): Views {
     if (next === value) break;
     value = next;
   }
-  const text = foldWhitespace(value.toLowerCase());
-  return { text, compact: compactView(text), shell: shellView(text) };
+  return new Views(foldWhitespace(value.toLowerCase()));
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -2,6 +2,7 @@
 // attacker controls (path, query parameters, headers, body strings and keys) that stops at the
 // first match. Work per request is bounded by a character budget and a body-node budget.
 import { BulwarkError } from "../errors.ts";
+import { charMask, hasAll, type CharMask } from "./charmask.ts";
 import { normalize } from "./decode.ts";
 import { cookieValues, headerPolicy } from "./headers.ts";
 import { WAF_RULES } from "./rules.ts";
@@ -36,8 +37,8 @@ export function compileWaf(options: WafOptions = {}): Waf {
   }
   const maxChars = positiveInteger("maxInspectedChars", options.maxInspectedChars ?? DEFAULT_MAX_CHARS);
   const maxNodes = positiveInteger("maxBodyNodes", options.maxBodyNodes ?? DEFAULT_MAX_NODES);
-  const all = WAF_RULES.filter((rule) => !disabled.has(rule.id));
-  const noSsrf = all.filter((rule) => rule.class !== "ssrf");
+  const all = WAF_RULES.filter((rule) => !disabled.has(rule.id)).map(gated);
+  const noSsrf = all.filter(({ rule }) => rule.class !== "ssrf");
   return {
     inspect(request) {
       return new Inspection(all, noSsrf, maxChars, maxNodes).run(request);
@@ -52,6 +53,16 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+/** A rule with the character masks of its needed literals, computed once. */
+interface GatedRule {
+  rule: WafRule;
+  masks: readonly CharMask[];
+}
+
+function gated(rule: WafRule): GatedRule {
+  return { rule, masks: rule.needs.map(charMask) };
+}
+
 /** A place in a body, kept as a parent chain so a path string is only built for a match. */
 interface BodyPath {
   parent: BodyPath | undefined;
@@ -61,12 +72,12 @@ interface BodyPath {
 class Inspection {
   #chars = 0;
   #nodes = 0;
-  readonly #all: readonly WafRule[];
-  readonly #noSsrf: readonly WafRule[];
+  readonly #all: readonly GatedRule[];
+  readonly #noSsrf: readonly GatedRule[];
   readonly #maxChars: number;
   readonly #maxNodes: number;
 
-  constructor(all: readonly WafRule[], noSsrf: readonly WafRule[], maxChars: number, maxNodes: number) {
+  constructor(all: readonly GatedRule[], noSsrf: readonly GatedRule[], maxChars: number, maxNodes: number) {
     this.#all = all;
     this.#noSsrf = noSsrf;
     this.#maxChars = maxChars;
@@ -158,7 +169,7 @@ class Inspection {
   #check(
     raw: string,
     form: boolean,
-    rules: readonly WafRule[],
+    rules: readonly GatedRule[],
     where: WafLocation | BodyPath | undefined,
     secret = false,
   ): WafMatch | null {
@@ -168,8 +179,10 @@ class Inspection {
     const views = normalize(raw, form);
     // NFKC can grow a string (one ligature becomes 18 characters); that growth is paid for too.
     this.#spend(views.text.length);
-    for (const rule of rules) {
-      const view = views[rule.view];
+    for (const { rule, masks } of rules) {
+      if (!anyHasAll(views.mask(rule.view), masks)) continue;
+      const view = views.view(rule.view);
+      if (!containsAny(view, rule.needs)) continue;
       const found = rule.find(view);
       if (found) {
         const shown = secret ? REDACTED : excerpt(view, found.index);
@@ -178,6 +191,16 @@ class Inspection {
     }
     return null;
   }
+}
+
+function anyHasAll(mask: CharMask, required: readonly CharMask[]): boolean {
+  for (const one of required) if (hasAll(mask, one)) return true;
+  return false;
+}
+
+function containsAny(text: string, literals: readonly string[]): boolean {
+  for (const literal of literals) if (text.includes(literal)) return true;
+  return false;
 }
 
 function tooLarge(): never {

@@ -41,7 +41,6 @@ const AUTHORITY_WHATWG = /[^\\/?#\s"'<>]{0,1024}/y;
 const AUTHORITY_LENIENT = /[^/?\s"'<>]{0,1024}/y;
 
 function findInternalUrl(text: string): { index: number; length: number } | null {
-  if (!text.includes(":") && !text.includes("//") && !text.includes("\\\\")) return null;
   URL_START.lastIndex = 0;
   for (let m = URL_START.exec(text); m !== null; m = URL_START.exec(text)) {
     const scheme = m[1];
@@ -117,6 +116,7 @@ export const SSRF_RULES: readonly WafRule[] = [
   regexRule(
     { id: "ssrf-001", class: "ssrf", description: "URL scheme that reaches files or raw sockets: file:, gopher://, dict://", cwe: "CWE-918" },
     "text",
+    ["://", "jar:", "file:"],
     /\b(?:gopher|dict|ldaps?|tftp|netdoc|phar|expect|php|zip|glob|ssh2|rar):\/\/|\bjar:[a-z]{2,5}:|\bfile:[\\/]/,
   ),
   {
@@ -125,6 +125,7 @@ export const SSRF_RULES: readonly WafRule[] = [
     description: "URL to loopback, link-local or a cloud metadata service, in any spelling of the address",
     cwe: "CWE-918",
     view: "text",
+    needs: [":", "//", "\\\\", "/\\", "\\/"],
     find: findInternalUrl,
   },
 ];

@@ -16,20 +16,23 @@ const EVENTS =
   "|afterprint|beforeprint|contextmenu|auxclick|loadstart|loadeddata|canplay|popstate|readystatechange|beforeinput|touch(?:start|end|move)";
 
 export const XSS_RULES: readonly WafRule[] = [
-  regexRule(xss("xss-001", "script element"), "compact", /<\/?script\b/),
+  regexRule(xss("xss-001", "script element"), "compact", ["<"], /<\/?script\b/),
   regexRule(
     xss("xss-002", "tag with an event-handler attribute: <img src=x onerror=, <svg/onload="),
     "compact",
+    ["<"],
     /<[a-z][\w:-]{0,32}[\s/][^>]{0,256}?\bon[a-z]{3,32}\s*=/,
   ),
   regexRule(
     xss("xss-003", "event-handler attribute injected into an existing tag: \" onmouseover="),
     "compact",
+    ["="],
     new RegExp(String.raw`(?:^|[\s"'/;\x60])on(?:${EVENTS})\s*=`),
   ),
   regexRule(
     xss("xss-004", "script URL: javascript:, vbscript:"),
     "compact",
+    [":"],
     // Browsers drop tabs and newlines anywhere in a URL (jav&#9;ascript:), folded here to one space.
     // "JavaScript: The Good Parts" is a book title: a space then a plain word after the colon is prose.
     /\b(?:j\s?a\s?v\s?a|v\s?b|l\s?i\s?v\s?e)\s?s\s?c\s?r\s?i\s?p\s?t\s?:(?:\S|\s*[\w$.]{1,64}\s*[(=[\x60])/,
@@ -37,31 +40,37 @@ export const XSS_RULES: readonly WafRule[] = [
   regexRule(
     xss("xss-005", "data: URL that renders as a document or script"),
     "compact",
+    ["data"],
     /\bdata\s?:\s?(?:text\/html|text\/(?:java|ecma)script|application\/(?:x-)?(?:java|ecma)script|application\/xhtml\+xml)/,
   ),
   regexRule(
     xss("xss-006", "element that loads another document or plugin: <iframe, <object data=, <base href="),
     "compact",
+    ["<"],
     /<(?:iframe|frame|frameset|applet|portal)\b|<(?:object|embed)\b[^>]{0,128}?\b(?:data|src|type|code)\s*=|<base\b[^>]{0,64}?\bhref\s*=/,
   ),
   regexRule(
     xss("xss-007", "attribute that embeds a document or redirects a form: srcdoc=, formaction="),
     "compact",
+    ["srcdoc", "formaction"],
     /\b(?:srcdoc|formaction)\s*=/,
   ),
   regexRule(
     xss("xss-008", "CSS that runs script: expression(), -moz-binding, behavior:url()"),
     "compact",
+    ["expression", "-moz-binding", "behavior"],
     /:\s*expression\s*\(|-moz-binding\s*:|\bbehavior\s*:\s*url\s*\(/,
   ),
   regexRule(
     xss("xss-009", "breaking out of a JavaScript string into a call: ';alert(1)//"),
     "compact",
+    ["alert", "prompt", "confirm", "eval", "fetch", "settimeout", "setinterval", "import"],
     /['"\x60]\s*[;,)+\-|&]{1,3}\s*(?:alert|prompt|confirm|eval|fetch|settimeout|setinterval|import)\s*[(\x60]/,
   ),
   regexRule(
     xss("xss-010", "DOM access typical of exploit code: document.cookie, String.fromCharCode("),
     "compact",
+    ["document", "fromcharcode", "constructor"],
     /\bdocument\s*\.\s*(?:cookie|domain)\b|\bdocument\s*\.\s*write(?:ln)?\s*\(|\bstring\s*\.\s*fromcharcode\s*\(|\bconstructor\s*\.\s*constructor\s*\(/,
   ),
 ];

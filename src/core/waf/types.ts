@@ -53,6 +53,11 @@ export interface WafRuleInfo {
 
 export interface WafRule extends WafRuleInfo {
   view: WafView;
+  /**
+   * Literals of which the view must contain at least one for the rule to be able to match: a
+   * String.includes scan that spares most values the pattern. Tests check it against every corpus.
+   */
+  needs: readonly string[];
   /** Where in the view the rule matched, or null. */
   find(view: string): { index: number; length: number } | null;
 }

@@ -21,6 +21,8 @@ export interface Lockfile {
   name: string;
   version: string;
   lockfileVersion: number;
+  /** What the app itself declares (dependencies, devDependencies, optionalDependencies). */
+  rootDependencies: ReadonlyMap<string, string>;
   packages: LockedPackage[];
 }
 
@@ -61,6 +63,11 @@ export function readLockfile(text: string, file = "package-lock.json"): Lockfile
     name: str(root.name) ?? str(doc.name) ?? "app",
     version: str(root.version) ?? str(doc.version) ?? "0.0.0",
     lockfileVersion: doc.lockfileVersion,
+    rootDependencies: new Map([
+      ...deps(root, "dependencies"),
+      ...deps(root, "devDependencies"),
+      ...deps(root, "optionalDependencies"),
+    ]),
     packages: [],
   };
   if (isObject(doc.packages)) {
@@ -74,6 +81,9 @@ export function readLockfile(text: string, file = "package-lock.json"): Lockfile
   } else if (isObject(doc.dependencies)) {
     walkV1(doc.dependencies, "", lock.packages);
   }
+  // Version 1 keeps no list of the app's own dependencies: the top level stands in for it.
+  if (lock.rootDependencies.size === 0 && !isObject(doc.packages))
+    return { ...lock, rootDependencies: new Map(lock.packages.filter((p) => !p.lockPath.includes("/node_modules/")).map((p) => [p.name, p.version])) };
   return lock;
 }
 
