@@ -45,6 +45,8 @@ export class Platform {
   readonly audit: AuditLog;
   readonly events: SecurityEventRecorder;
   #router: Router;
+  /** The app's name, read once per deploy: the edge needs it on every request. */
+  #app = "";
   #edge: Server | undefined;
   #control: Server | undefined;
 
@@ -214,6 +216,7 @@ export class Platform {
 
   #refresh(): void {
     const active = this.#state.activeVersions();
+    this.#app = this.#state.appName() ?? "";
     this.#router = new Router(active);
     this.#invoker.setActive(active);
   }
@@ -222,7 +225,7 @@ export class Platform {
     const { host, port, controlPort, dataDir, log } = this.#config;
     this.#edge = createEdgeServer(
       {
-        app: () => this.#state.appName() ?? "",
+        app: () => this.#app,
         router: () => this.#router,
         invoker: this.#invoker,
         bodyLimitBytes: this.#config.bodyLimitBytes,

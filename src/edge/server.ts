@@ -64,8 +64,13 @@ export function sendProblem(res: ServerResponse, x: Exchange, error: unknown): v
     body,
   });
   // A request refused before its body was read must not leave the body to be parsed as the next
-  // request on this connection.
-  if (!x.req.complete) res.once("finish", () => x.req.socket.destroySoon());
+  // request on this connection; one without a body keeps its connection.
+  if (!x.req.complete && hasBody(x.req)) res.once("finish", () => x.req.socket.destroySoon());
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 function describe(error: unknown): Record<string, unknown> {

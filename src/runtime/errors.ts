@@ -28,15 +28,16 @@ export class InvalidArgument extends BrokerError {
   override name = "InvalidArgument";
 }
 
-const BY_CODE: Record<string, new (code: string, message: string) => BrokerError> = {
-  BWK_PERMISSION_DENIED: PermissionDenied,
-  BWK_NOT_FOUND: NotFound,
-  BWK_LIMIT_EXCEEDED: LimitExceeded,
-  BWK_INVALID_ARGUMENT: InvalidArgument,
-};
+// A Map, not an object: a code like "constructor" must not find an inherited property.
+const BY_CODE = new Map<string, new (code: string, message: string) => BrokerError>([
+  ["BWK_PERMISSION_DENIED", PermissionDenied],
+  ["BWK_NOT_FOUND", NotFound],
+  ["BWK_LIMIT_EXCEEDED", LimitExceeded],
+  ["BWK_INVALID_ARGUMENT", InvalidArgument],
+]);
 
 export function errorFromWire(error: WireError): Error {
-  const typed = error.code === undefined ? undefined : BY_CODE[error.code];
+  const typed = error.code === undefined ? undefined : BY_CODE.get(error.code);
   if (typed !== undefined) return new typed(error.code!, error.message);
   const plain = new Error(error.message);
   if (error.code !== undefined) Object.assign(plain, { code: error.code });

@@ -39,7 +39,8 @@ async function load(bundle: string, exportName: string): Promise<void> {
     const module = (await import(pathToFileURL(bundle).href)) as Record<string, unknown>;
     // A CommonJS handler (exports.handler = ...) bundled as ESM arrives as the default export.
     const fallback = module.default as Record<string, unknown> | undefined;
-    const found = module[exportName] ?? (typeof fallback === "object" && fallback !== null ? fallback[exportName] : undefined);
+    const ownFallback = typeof fallback === "object" && fallback !== null && Object.hasOwn(fallback, exportName);
+    const found = module[exportName] ?? (ownFallback ? fallback[exportName] : undefined);
     if (typeof found !== "function") {
       channel.send({ t: "load-failed", error: { name: "TypeError", message: `the bundle exports no function named "${exportName}"` } });
       return;

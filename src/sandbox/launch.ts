@@ -123,7 +123,7 @@ function bwrapArgs(input: LaunchInput, env: Record<string, string>): string[] {
   args.push("--ro-bind", input.runtimeDir, RUNTIME_INSIDE, "--ro-bind", input.bundleDir, BUNDLE_INSIDE);
   args.push("--proc", "/proc", "--dev", "/dev");
   // tmpfs size 0 means unlimited, so a read-only /tmp still gets a small explicit size.
-  args.push("--size", String(input.profile.tmpWrite ? input.tmpBytes : 4096), "--tmpfs", "/tmp");
+  args.push("--size", String(input.profile.tmpWrite ? Math.max(4096, input.tmpBytes) : 4096), "--tmpfs", "/tmp");
   if (!input.profile.tmpWrite) args.push("--remount-ro", "/tmp");
   args.push("--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp");
   return args;

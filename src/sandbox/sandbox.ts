@@ -115,7 +115,7 @@ export class Sandbox {
         insecureNoSandbox: insecure,
         bwrapPath: options.bwrapPath ?? "/usr/bin/bwrap",
         procsFiles: cgroup?.procsFiles ?? [],
-        cpuSeconds: options.cpuSeconds ?? 900,
+        cpuSeconds: options.cpuSeconds ?? 3600,
         tmpBytes: options.tmpBytes ?? 64 * 1024 * 1024,
         dropPrivileges: process.getuid?.() === 0,
         seccomp: seccompProgram(),
@@ -287,8 +287,10 @@ export class Sandbox {
     if (!this.alive) return;
     try {
       this.#send(reply);
-    } catch {
-      this.#send({ t: "reply", id, ok: false, error: { name: "LimitExceeded", message: "the reply is too large", code: "BWK_LIMIT_EXCEEDED" } });
+    } catch (e) {
+      // A broker value that cannot cross (too large, or not JSON) fails only this call.
+      const error = e instanceof FrameError ? { name: "LimitExceeded", message: "the reply is too large", code: "BWK_LIMIT_EXCEEDED" } : wireErrorOf(e);
+      this.#send({ t: "reply", id, ok: false, error });
     }
   }
 

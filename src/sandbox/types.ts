@@ -31,7 +31,7 @@ export interface SandboxOptions {
   bwrapPath?: string;
   /** Time for the sandbox to say "ready" (default 10 s). */
   startTimeoutMs?: number;
-  /** RLIMIT_CPU over the sandbox's whole life: a backstop, the wall clock is the real limit (default 900). */
+  /** RLIMIT_CPU over the sandbox's whole warm life: a backstop for a hung platform; the wall clock is the real limit (default 3600). */
   cpuSeconds?: number;
   /** Size of the private /tmp when profile.tmpWrite (default 64 MiB, counted in the memory limit). */
   tmpBytes?: number;

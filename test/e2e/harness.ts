@@ -63,6 +63,11 @@ export async function up(appDir: string, extra: string[] = []): Promise<RunningP
     };
     child.stdout.on("data", check);
     child.once("exit", (code) => reject(new Error(`bulwark up exited with ${code}: ${stderr}${stdout}`)));
+    // A platform that never comes up fails the test instead of hanging it.
+    setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`bulwark up did not start within 60 s: ${stderr}${stdout}`));
+    }, 60_000).unref();
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {

@@ -138,7 +138,7 @@ describe("escape attempts through node", () => {
       }
       return { started, errors: [...errors] };`,
       {},
-      { childProcesses: true },
+      { childProcesses: true, memoryBytes: 256 * 1024 * 1024 },
     );
     const { started, errors } = r.value as { started: number; errors: string[] };
     assert.ok(started < 64, `started ${started} processes`);

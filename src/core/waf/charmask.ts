@@ -10,20 +10,27 @@ export interface CharMask {
 // Letters take one bit each, digits share one, then the punctuation rules care about.
 // Characters outside the table set no bit and are never required.
 const PUNCTUATION = "'\"<=;&|$(:/\\#-?@.*_\n\0`>!{,)[]+%~^} ";
-const BIT = new Int8Array(128).fill(-1);
-for (let c = 0; c < 26; c++) BIT[0x61 + c] = c;
-for (let c = 0; c < 10; c++) BIT[0x30 + c] = 26;
-for (let i = 0; i < PUNCTUATION.length; i++) BIT[PUNCTUATION.charCodeAt(i)] = 27 + i;
+const LO = new Int32Array(128);
+const HI = new Int32Array(128);
+const assign = (code: number, bit: number) => {
+  if (bit < 32) LO[code] = 1 << bit;
+  else HI[code] = 1 << (bit - 32);
+};
+for (let c = 0; c < 26; c++) assign(0x61 + c, c);
+for (let c = 0; c < 10; c++) assign(0x30 + c, 26);
+for (let i = 0; i < PUNCTUATION.length; i++) assign(PUNCTUATION.charCodeAt(i), 27 + i);
+
+export const SPACE_MASK: CharMask = charMask(" ");
 
 export function charMask(text: string): CharMask {
   let lo = 0;
   let hi = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    const bit = code < 128 ? (BIT[code] ?? -1) : -1;
-    if (bit < 0) continue;
-    if (bit < 32) lo |= 1 << bit;
-    else hi |= 1 << (bit - 32);
+    if (code < 128) {
+      lo |= LO[code] as number;
+      hi |= HI[code] as number;
+    }
   }
   return { lo, hi };
 }

@@ -1,7 +1,7 @@
 // Normalization: what an input means after every decoder an application or browser might apply,
 // so that rules are written once against plain lower-case text. Evasion is mostly encoding
 // (CWE-172, CWE-174: double decoding), so decoding repeats until the value stops changing.
-import { charMask, type CharMask } from "./charmask.ts";
+import { charMask, SPACE_MASK, type CharMask } from "./charmask.ts";
 import { decodeEntities } from "./entities.ts";
 import type { WafView } from "./types.ts";
 
@@ -11,17 +11,21 @@ import type { WafView } from "./types.ts";
  */
 const MAX_ROUNDS = 5;
 
-/** The normalized forms of one value; compact and shell, and the character masks, on first use. */
+/** The normalized forms of one value; compact and shell are derived on first use. */
 export class Views implements Readonly<Record<WafView, string>> {
   readonly text: string;
+  /**
+   * The characters of every view: compact and shell only ever drop characters from the text or
+   * put spaces in, so the text's mask plus a space covers them all.
+   */
+  readonly mask: CharMask;
   #compact: string | undefined;
   #shell: string | undefined;
-  #textMask: CharMask | undefined;
-  #compactMask: CharMask | undefined;
-  #shellMask: CharMask | undefined;
 
   constructor(text: string) {
     this.text = text;
+    const mask = charMask(text);
+    this.mask = { lo: mask.lo | SPACE_MASK.lo, hi: mask.hi | SPACE_MASK.hi };
   }
 
   get compact(): string {
@@ -36,18 +40,6 @@ export class Views implements Readonly<Record<WafView, string>> {
 
   view(name: WafView): string {
     return name === "text" ? this.text : name === "compact" ? this.compact : this.shell;
-  }
-
-  /** A derived view is usually the very same string as the text, and then shares its mask. */
-  mask(name: WafView): CharMask {
-    this.#textMask ??= charMask(this.text);
-    if (name === "text") return this.#textMask;
-    if (name === "compact") {
-      this.#compactMask ??= this.compact === this.text ? this.#textMask : charMask(this.compact);
-      return this.#compactMask;
-    }
-    this.#shellMask ??= this.shell === this.text ? this.#textMask : charMask(this.shell);
-    return this.#shellMask;
   }
 }
 

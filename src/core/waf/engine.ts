@@ -69,6 +69,13 @@ interface BodyPath {
   key: string | number;
 }
 
+/** A header, named in the location only when it matched. */
+interface HeaderName {
+  header: string;
+}
+
+type Where = "path" | "query" | HeaderName | BodyPath | undefined;
+
 class Inspection {
   #chars = 0;
   #nodes = 0;
@@ -107,7 +114,7 @@ class Inspection {
       const policy = headerPolicy(name);
       if (policy === "skip") continue;
       const rules = policy === "no-ssrf" ? this.#noSsrf : this.#all;
-      const location: WafLocation = `header:${sanitize(name).slice(0, 64)}`;
+      const location: HeaderName = { header: name };
       for (const one of Array.isArray(value) ? value : [value]) {
         for (const item of policy === "cookie" ? cookieValues(one) : [one]) {
           const match = this.#check(item, false, rules, location);
@@ -170,7 +177,7 @@ class Inspection {
     raw: string,
     form: boolean,
     rules: readonly GatedRule[],
-    where: WafLocation | BodyPath | undefined,
+    where: Where,
     secret = false,
   ): WafMatch | null {
     if (raw === "") return null;
@@ -213,8 +220,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function locationOf(where: WafLocation | BodyPath | undefined): WafLocation {
+function locationOf(where: Where): WafLocation {
   if (typeof where === "string") return where;
+  if (where !== undefined && "header" in where) return `header:${sanitize(where.header).slice(0, 64)}`;
   let path = "";
   for (let node = where; node !== undefined && path.length <= MAX_LOCATION_LENGTH; node = node.parent) {
     path = segment(node.key) + path;

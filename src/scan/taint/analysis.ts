@@ -26,6 +26,8 @@ export interface Analysis {
   readonly bodyValidated: boolean;
   /** Callee analyses left: keeps a pathological project linear. */
   budget: number;
+  /** Modules whose functions ran: the handler's code, for checks that read it as text. */
+  readonly visited: Set<ModuleInfo>;
 }
 
 export interface Frame {

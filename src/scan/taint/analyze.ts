@@ -17,7 +17,9 @@ export interface HandlerTarget {
   schemaValidated?: boolean;
 }
 
-export type HandlerAnalysis = { found: true; findings: TaintFinding[] } | { found: false; reason: string };
+export type HandlerAnalysis =
+  | { found: true; findings: TaintFinding[]; /** Source text of the modules the handler ran through. */ sources: string[] }
+  | { found: false; reason: string };
 
 /** Callee analyses allowed per handler: far above what real handlers need, a bound for generated code. */
 const BUDGET = 5000;
@@ -44,6 +46,7 @@ function analyze(graph: ModuleGraph, target: HandlerTarget): HandlerAnalysis {
     stack: new Set(),
     bodyValidated: target.schemaValidated === true,
     budget: BUDGET,
+    visited: new Set([m]),
   };
   const fn = handlerFunction(a, m, target.exportName);
   if (!fn) return { found: false, reason: `no function is exported as \`${target.exportName}\`` };
@@ -65,7 +68,7 @@ function analyze(graph: ModuleGraph, target: HandlerTarget): HandlerAnalysis {
   const result = runBody(a, frame);
   const body = (fn.node as ts.FunctionLikeDeclaration).body;
   if (body && !ts.isBlock(body)) checkResponse(a, frame, result, body);
-  return { found: true, findings: [...a.findings.values()] };
+  return { found: true, findings: [...a.findings.values()], sources: [...a.visited].map((v) => v.sf.text) };
 }
 
 /** The exported function, also when wrapped: `export const handler = middy(main).use(…)`. */

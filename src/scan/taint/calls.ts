@@ -122,6 +122,7 @@ export function callFunction(
   let result = a.cache.get(key);
   if (!result) {
     a.budget--;
+    a.visited.add(fn.module);
     a.cache.set(key, passThrough(args));
     const frame: Frame = {
       fn,

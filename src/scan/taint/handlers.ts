@@ -11,18 +11,23 @@ export interface HandlerScan {
   unresolved: Array<{ target: HandlerTarget; reason: string }>;
   /** Distinct modules parsed while following the handlers' imports. */
   modules: number;
+  /** Per target (same order): the text of the modules its analysis ran through. */
+  sources: string[];
 }
 
 export function scanHandlers(root: string, targets: readonly HandlerTarget[]): HandlerScan {
   const graph = new ModuleGraph(root);
   const seen = new Map<string, Finding>();
   const unresolved: HandlerScan["unresolved"] = [];
+  const sources: string[] = [];
   for (const target of targets) {
     const result = analyzeHandler(graph, target);
     if (!result.found) {
       unresolved.push({ target, reason: result.reason });
+      sources.push("");
       continue;
     }
+    sources.push(result.sources.join("\n"));
     for (const t of result.findings) {
       const rule = TAINT_RULES[t.ruleId];
       const key = `${t.ruleId}:${t.file}:${t.line}:${t.column}`;
@@ -40,7 +45,7 @@ export function scanHandlers(root: string, targets: readonly HandlerTarget[]): H
       });
     }
   }
-  return { findings: [...seen.values()], unresolved, modules: graph.size };
+  return { findings: [...seen.values()], unresolved, modules: graph.size, sources };
 }
 
 /** One file's `handler` export (or its default export), for tools and the fixture evaluation. */
