@@ -69,7 +69,12 @@ describe("sandbox escape attempts through the platform", () => {
       hog: { handler: "hog.js", extra: "memory: 64Mi" },
       spin: { handler: "spin.js", extra: "timeout: 500ms" },
       ok: { handler: "ok.js" },
+      bomber: { handler: "bomber.js", extra: "sandbox: { childProcesses: true }" },
     });
+    // Allowed to start processes, it still cannot start more than its pids cgroup holds.
+    files["bomber.js"] = attempt(
+      `let n = 0; for (let i = 0; i < 500; i++) { try { const c = cp.spawn("/bin/sleep", ["30"]); c.on("error", () => {}); if (c.pid) n++; } catch { } } return n;`,
+    );
     files["hog.js"] = "export const handler = async () => { const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1)); };\n";
     files["spin.js"] = "export const handler = async () => { for (;;) {} };\n";
     files["ok.js"] = "export const handler = async () => ({ ok: true });\n";
@@ -141,6 +146,13 @@ describe("sandbox escape attempts through the platform", () => {
   it("cannot start processes: no shell, no fork bomb", async () => {
     assert.equal((await call("spawn")).escaped, false);
     assert.equal((await call("forkbomb")).escaped, false);
+    await healthy();
+  });
+
+  it("a fork bomb of a function allowed child processes is held by its process limit", async () => {
+    const r = await call("bomber");
+    assert.equal(r.escaped, true, "it may start some processes");
+    assert.ok(typeof r.value === "number" && r.value < 64, `started ${String(r.value)} processes`);
     await healthy();
   });
 

@@ -17,6 +17,7 @@ export const up: Command = {
     "data-dir": { type: "string" },
     "control-port": { type: "string" },
     "insecure-no-sandbox": { type: "boolean" },
+    spares: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   help: {
@@ -24,6 +25,7 @@ export const up: Command = {
     data: "data dir (default: DIR/.bulwark); --data-dir is the same",
     "control-port": "loopback port of the control API (default: a free one, written to the data dir)",
     "insecure-no-sandbox": "run functions WITHOUT an OS sandbox (development only; warns at every start)",
+    spares: "pre-started empty sandboxes kept per sandbox profile, for fast cold starts (default 2)",
   },
   positionals: { min: 0, max: 1 },
   async run(args, env) {
@@ -41,7 +43,7 @@ export const up: Command = {
       controlPort: intOption("control-port", args.values["control-port"], 0, 65_535),
       nodePath: process.execPath,
       insecureNoSandbox: args.values["insecure-no-sandbox"] === true,
-      sparesPerProfile: 2,
+      sparesPerProfile: intOption("spares", args.values.spares, 2, 16),
       idleMs: 5 * 60_000,
       bodyLimitBytes: 1024 * 1024,
       log,

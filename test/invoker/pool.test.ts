@@ -1,0 +1,122 @@
+// FunctionPool alone, with stand-in sandboxes: reuse, the concurrency cap, the bounded wait
+// queue, reaping and draining.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FunctionPool, type PoolDeps } from "../../src/invoker/pool.ts";
+import type { Sandbox } from "../../src/sandbox/sandbox.ts";
+
+class FakeSandbox {
+  alive = true;
+  killed = false;
+  async kill(): Promise<void> {
+    this.alive = false;
+    this.killed = true;
+  }
+}
+
+function pool(overrides: Partial<PoolDeps> = {}) {
+  const created: FakeSandbox[] = [];
+  const p = new FunctionPool({
+    concurrency: 2,
+    maxWaiters: 1,
+    maxWaitMs: 60_000,
+    create: async () => {
+      const s = new FakeSandbox();
+      created.push(s);
+      return s as unknown as Sandbox;
+    },
+    ...overrides,
+  });
+  return { p, created };
+}
+
+describe("FunctionPool", () => {
+  it("reuses a released sandbox instead of starting another", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    assert.equal(a.cold, true);
+    p.release(a.sandbox, true);
+    const b = await p.acquire();
+    assert.equal(b.cold, false);
+    assert.equal(b.sandbox, a.sandbox);
+    assert.equal(created.length, 1);
+  });
+
+  it("discards an unhealthy sandbox", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    p.release(a.sandbox, false);
+    assert.equal(created[0]!.killed, true);
+    assert.equal(p.live, 0);
+  });
+
+  it("queues beyond the cap, then refuses with BWK_OVERLOADED and Retry-After", async () => {
+    const { p } = pool();
+    const a = await p.acquire();
+    await p.acquire();
+    const waiting = p.acquire();
+    await assert.rejects(p.acquire(), (e: { code: string; headers: Record<string, string> }) => {
+      assert.equal(e.code, "BWK_OVERLOADED");
+      assert.equal(e.headers["retry-after"], "1");
+      return true;
+    });
+    p.release(a.sandbox, true);
+    assert.equal((await waiting).sandbox, a.sandbox, "the waiter gets the released sandbox");
+  });
+
+  it("a waiter gets a fresh sandbox when a busy one dies", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    await p.acquire();
+    const waiting = p.acquire();
+    p.release(a.sandbox, false);
+    const w = await waiting;
+    assert.equal(w.cold, true);
+    assert.equal(created.length, 3);
+    assert.equal(p.live, 2);
+  });
+
+  it("a waiter that waits too long is refused", async () => {
+    const { p } = pool({ maxWaitMs: 1 });
+    await p.acquire();
+    await p.acquire();
+    await assert.rejects(p.acquire(), { code: "BWK_OVERLOADED" });
+  });
+
+  it("reaps sandboxes idle past the limit and keeps fresh ones", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    p.release(a.sandbox, true);
+    p.reap(Date.now() + 10, 60_000);
+    assert.equal(created[0]!.killed, false);
+    p.reap(Date.now() + 120_000, 60_000);
+    assert.equal(created[0]!.killed, true);
+    assert.equal(p.live, 0);
+  });
+
+  it("draining kills idle sandboxes now and busy ones on release", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    const b = await p.acquire();
+    p.release(a.sandbox, true);
+    p.drain();
+    assert.equal(created[0]!.killed, true);
+    p.release(b.sandbox, true);
+    assert.equal(created[1]!.killed, true);
+    assert.equal(p.empty, true);
+  });
+
+  it("a failed start frees its slot", async () => {
+    let fail = true;
+    const { p } = pool({
+      create: async () => {
+        if (fail) throw new Error("no sandbox");
+        return new FakeSandbox() as unknown as Sandbox;
+      },
+    });
+    await assert.rejects(p.acquire(), /no sandbox/);
+    assert.equal(p.live, 0);
+    fail = false;
+    assert.equal((await p.acquire()).cold, true);
+  });
+});
