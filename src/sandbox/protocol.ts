@@ -1,9 +1,11 @@
 // The one protocol between the platform and a sandbox: length-prefixed JSON frames on the
 // sandbox's channel (fd 3 inside the sandbox, a UNIX socket). This file is also bundled into the
-// sandbox runtime, so it imports nothing.
+// sandbox runtime, so it imports nothing but types (erased when bundled).
 //
 // Frame: 4-byte big-endian payload length, then that many bytes of UTF-8 JSON. The length is
 // bounded: a sandbox is untrusted, and a frame larger than MAX_FRAME_BYTES ends the channel.
+
+import type { Identity } from "../sdk/index.ts";
 
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
@@ -14,13 +16,8 @@ export interface WireError {
   code?: string;
 }
 
-export interface Identity {
-  subject: string;
-  roles: string[];
-  via: "apiKey" | "jwt";
-  keyName?: string;
-  tenant?: string;
-}
+// The verified identity is the SDK's type: what the platform hands over is what authors see.
+export type { Identity };
 
 /** What the handler's ctx is built from; never anything the function can influence. */
 export interface InvocationContext {
