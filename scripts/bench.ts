@@ -2,10 +2,12 @@
 // handler in a bare node:http server, in one run, as ratios. Both servers run as child processes;
 // this process only generates load. Prints a Markdown table for BENCHMARKS.md.
 import autocannon from "autocannon";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { auditAppendRate, siemExportRate } from "./bench-observe.ts";
+import { benchManifest, ORDER_SCHEMA, shieldOverhead, stageCostUs, startIssuer } from "./bench-shield.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const HANDLER = "export async function handler(event) { return { ok: true, path: event.rawPath }; }\n";
@@ -125,8 +127,12 @@ async function coldStarts(url: string, appDir: string, dataDir: string, writeApp
 async function main(): Promise<void> {
   const appDir = mkdtempSync(join(tmpdir(), "bulwark-bench-app-"));
   const dataDir = mkdtempSync(join(tmpdir(), "bulwark-bench-data-"));
+  // The app adds routes with the full edge pipeline (JWT, schema, WAF, rate limits): bench-shield.ts.
+  const issuer = await startIssuer();
   const writeApp = (n: number) => {
-    writeFileSync(join(appDir, "bulwark.yaml"), "app: bench\nfunctions:\n  trivial:\n    handler: h.js\n    triggers:\n      - http: { method: GET, path: /t, auth: none }\n");
+    mkdirSync(join(appDir, "schemas"), { recursive: true });
+    writeFileSync(join(appDir, "schemas", "order.json"), ORDER_SCHEMA);
+    writeFileSync(join(appDir, "bulwark.yaml"), benchManifest(issuer.jwksUrl));
     // A constant the handler returns, so every build is a new bundle (a comment would be stripped).
     writeFileSync(join(appDir, "h.js"), HANDLER.replace("ok: true", `ok: true, build: ${n}`));
   };
@@ -143,6 +149,7 @@ async function main(): Promise<void> {
     const memory = idleSandboxMemory();
     const rpsBare = await throughput(bareUrl);
     const rpsBulwark = await throughput(url);
+    const shield = await shieldOverhead(platform.match[1]!, bareUrl, issuer.token);
     // The same cold starts without pre-started spares: what a burst beyond the spares costs.
     platform.child.kill("SIGTERM");
     await new Promise((r) => platform.child.once("exit", r));
@@ -162,12 +169,26 @@ async function main(): Promise<void> {
       `| warm latency p50 | ${f(warmBulwark.p50)} ms | ${f(warmBare.p50)} ms | +${f(warmBulwark.p50 - warmBare.p50)} ms | ≤ +1 ms |`,
       `| warm latency p99 | ${f(warmBulwark.p99)} ms | ${f(warmBare.p99)} ms | +${f(warmBulwark.p99 - warmBare.p99)} ms | |`,
       `| throughput (${CONNECTIONS} connections, ${LOAD_SECONDS} s) | ${rpsBulwark.toFixed(0)} req/s | ${rpsBare.toFixed(0)} req/s | ${((100 * rpsBulwark) / rpsBare).toFixed(0)} % | ≥ 40 % |`,
+      `| full pipeline (JWT ES256 + schema + WAF + rate limits), added latency p50 / p99 over POST /plain | +${f(shield.full.p50 - shield.plain.p50)} / +${f(shield.full.p99 - shield.plain.p99)} ms | – | plain ${f(shield.plain.p50)} / ${f(shield.plain.p99)} ms | ≤ +0.3 ms p50 |`,
+      `| full pipeline throughput (${CONNECTIONS} connections, ${LOAD_SECONDS} s, POST with a JSON body) | ${shield.rpsFull.toFixed(0)} req/s | ${shield.rpsBare.toFixed(0)} req/s | ${((100 * shield.rpsFull) / shield.rpsBare).toFixed(0)} % | |`,
+      `| edge protection CPU per request, in-process (IP list, bucket, WAF head, parse, WAF body, schema) | ${stageCostUs().total.toFixed(1)} µs | – | – | |`,
       `| idle warm sandbox memory: RSS / PSS / private | ${memory === undefined ? "n/a" : `${memory.rss.toFixed(1)} / ${memory.pss.toFixed(1)} / ${memory.private.toFixed(1)} MiB`} | – | – | ≤ 40 MiB |`,
     ];
+    // Audit and SIEM (issue 5), in this process on temp files once the platforms are done.
+    const audit = auditAppendRate();
+    const siemRate = await siemExportRate();
+    lines.push(
+      `| audit append, durable (synchronous=FULL, one record per commit) | ${audit.perCommit.toFixed(0)} records/s (${(audit.appendUs / 1000).toFixed(2)} ms each) | – | +${(audit.appendUs / 1000).toFixed(2)} ms per audited call (control API, secret read); 0 on a plain warm invocation, which appends nothing | ≤ 5 % on the warm path |`,
+      `| audit append, 100 records per commit (batched events) | ${audit.batched.toFixed(0)} records/s | – | – | |`,
+      `| SIEM export, CEF over TCP syslog to a local receiver | ${siemRate.toFixed(0)} events/s | – | – | |`,
+    );
     console.log(lines.join("\n"));
+    // The deploy gate's scan (issue 7): its own script and table, a fresh process per run.
+    console.log(`\n${execFileSync(process.execPath, [join(ROOT, "scripts", "bench-scan.ts")], { encoding: "utf8" })}`);
   } finally {
     platform.child.kill("SIGTERM");
     bare.child.kill("SIGTERM");
+    await issuer.close();
     await new Promise((r) => platform.child.once("exit", r));
     rmSync(appDir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });

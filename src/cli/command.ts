@@ -27,6 +27,18 @@ export interface Env {
   dataDir: string | undefined;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** Answers to prompts (password, TOTP code): the terminal, or lines piped in. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(mode: boolean): unknown };
+  /** Where `bulwark login` keeps sessions: $XDG_CONFIG_HOME/bulwark, else ~/.config/bulwark. */
+  configDir?: string;
+  /** $BULWARK_TOKEN: a CI token (or session token) used instead of a stored session. */
+  token?: string;
+  /** $BULWARK_CONTROL_URL: the control API to talk to, instead of the one in the data dir. */
+  controlUrl?: string;
+  /** $BULWARK_MASTER_KEY: the master key in base64, for `up` (instead of --master-key-file). */
+  masterKey?: string;
+  /** The user's Bulwark data: $XDG_DATA_HOME/bulwark, else ~/.local/share/bulwark (imported advisories). */
+  dataHome?: string;
 }
 
 export function parse(command: Command, argv: string[]): Parsed {

@@ -1,21 +1,35 @@
-// The control API: what the CLI talks to. It listens on loopback only, on its own port, refuses
-// every request without the admin token written into the data dir at start, and writes an audit
-// record for every call, allowed or refused, before answering.
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+// The control API: what the CLI talks to. It listens on loopback only, on its own port. Every
+// call is authenticated (a session from `bulwark login`, a CI token, or the local operator token
+// in the data dir: auth/people.ts), authorized for its route's declared action (auth/guard.ts), and
+// written to the audit log with the real actor, allowed or refused, before the answer goes out.
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Server } from "node:http";
 import type { Logger } from "pino";
 import { BulwarkError, isBulwarkError } from "../core/errors.ts";
 import type { Actor, Outcome } from "../security/audit/index.ts";
-import { readJson, sendError, sendJson } from "./http.ts";
+import { readJson, sendError, sendJson, sendText } from "./http.ts";
 import type { Platform } from "./platform.ts";
-import type { ControlRequest, ControlRoute } from "./route.ts";
+import { TextResponse, type ControlRequest, type ControlRoute } from "./route.ts";
+import { actorOf } from "./auth/principal.ts";
+import { auditRoutes } from "./routes/audit.ts";
+import { authRoutes } from "./routes/auth.ts";
 import { functionRoutes } from "./routes/functions.ts";
+import { tokenRoutes } from "./routes/tokens.ts";
+import { userRoutes } from "./routes/users.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { observeRoutes } from "./routes/observe.ts";
+import { siemRoutes } from "./routes/siem.ts";
+import { policyRoutes } from "./routes/policy.ts";
+import { secretRoutes } from "./routes/secrets.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { intelRoutes } from "./routes/intel.ts";
+import { artifactRoutes } from "./routes/artifacts.ts";
 
-const ROUTES: readonly ControlRoute[] = [...functionRoutes];
+export const ROUTES: readonly ControlRoute[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...functionRoutes, ...keyRoutes, ...auditRoutes, ...observeRoutes, ...siemRoutes, ...secretRoutes, ...policyRoutes, ...eventRoutes, ...intelRoutes, ...artifactRoutes];
 
 export function createControlServer(platform: Platform, adminToken: string, log: Logger): Server {
-  const expected = digest(adminToken);
+  const authenticate = platform.people.authenticator(adminToken);
   return createServer({ headersTimeout: 10_000, requestTimeout: 120_000 }, (req, res) => {
     void handle(req, res);
   });
@@ -24,9 +38,9 @@ export function createControlServer(platform: Platform, adminToken: string, log:
     const requestId = randomUUID();
     const url = new URL(req.url ?? "/", "http://control");
     const found = findRoute(req.method ?? "GET", url.pathname);
-    const actor: Actor = authorized(req.headers.authorization, expected)
-      ? { type: "user", id: "admin" }
-      : { type: "anonymous", id: req.socket.remoteAddress ?? "unknown" };
+    const clientIp = req.socket.remoteAddress ?? "unknown";
+    const { principal, failure } = authenticate(req.headers.authorization);
+    const actor: Actor = actorOf(principal, clientIp);
     const r: ControlRequest = {
       platform,
       params: found?.params ?? [],
@@ -34,39 +48,45 @@ export function createControlServer(platform: Platform, adminToken: string, log:
       req,
       requestId,
       actor,
+      principal,
+      clientIp,
+      audit: {},
+      require: (action) => platform.people.guard(action, principal),
       body: (limit = 1024 * 1024) => readJson(req, limit),
     };
     let outcome: Outcome = "success";
     let error: unknown;
     let value: unknown;
     try {
-      if (actor.type === "anonymous") {
-        outcome = "denied";
-        throw new BulwarkError("BWK_UNAUTHORIZED", "the control API needs the admin token", {
-          headers: { "www-authenticate": 'Bearer realm="bulwark-control"' },
-        });
+      if (failure !== undefined) {
+        platform.events.record({ type: "auth.failure", severity: "medium", reason: `control API credential refused: ${failure}`, clientIp, requestId, route: "control" });
       }
+      // An unknown path is told apart (404) only to a caller with a valid credential.
+      platform.people.guard(found ? found.route.action : "auth.whoami", principal, failure);
       if (!found) throw new BulwarkError("BWK_NOT_FOUND", `no control API route for ${req.method} ${url.pathname}`);
       value = await found.route.handle(r);
     } catch (e) {
       error = e;
-      if (outcome === "success") outcome = "failure";
+      outcome = isBulwarkError(e) && DENIALS.has(e.code) ? "denied" : "failure";
       if (!isBulwarkError(e) || e.status >= 500) log.error({ requestId, err: e instanceof Error ? e.message : String(e) }, "control request failed");
     }
-    if (found?.route.action !== null) {
+    if (found?.route.action !== null && !(found?.route.pollable === true && outcome === "success")) {
       platform.audit.append({
-        actor,
+        actor: r.audit.actor ?? actor,
         action: found?.route.action ?? "control.unknown",
-        target: found?.route.target?.(r) ?? url.pathname,
+        target: r.audit.target ?? found?.route.target?.(r) ?? url.pathname,
         outcome,
         requestId,
-        details: { method: req.method ?? "", ...(isBulwarkError(error) ? { code: error.code } : error ? { code: "BWK_INTERNAL" } : {}) },
+        details: { method: req.method ?? "", ...r.audit.details, ...(failure === undefined ? {} : { credential: failure }), ...(isBulwarkError(error) ? { code: error.code } : error ? { code: "BWK_INTERNAL" } : {}) },
       });
     }
-    if (error === undefined) sendJson(res, 200, value);
+    if (error === undefined) value instanceof TextResponse ? sendText(res, value) : sendJson(res, 200, value);
     else sendError(res, error, requestId);
   }
 }
+
+/** Refusals: the caller was not let through, as opposed to a call that failed. */
+const DENIALS: ReadonlySet<string> = new Set(["BWK_UNAUTHORIZED", "BWK_FORBIDDEN", "BWK_STEP_UP_REQUIRED", "BWK_MFA_REQUIRED", "BWK_LIMIT_EXCEEDED"]);
 
 function findRoute(method: string, path: string): { route: ControlRoute; params: string[] } | undefined {
   for (const route of ROUTES) {
@@ -80,14 +100,4 @@ function findRoute(method: string, path: string): { route: ControlRoute; params:
     }
   }
   return undefined;
-}
-
-function digest(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
-}
-
-/** Compares digests so the comparison takes the same time whatever the token's length or content. */
-function authorized(header: string | undefined, expected: Buffer): boolean {
-  const match = /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header ?? "");
-  return match !== null && timingSafeEqual(digest(match[1]!), expected);
 }

@@ -6,12 +6,15 @@ import { join, relative, resolve, sep } from "node:path";
 import { BulwarkError } from "../core/errors.ts";
 import { parseManifest, type ParsedManifest } from "../core/manifest/parse.ts";
 import type { Manifest } from "../core/manifest/types.ts";
+import { readInputSchemas } from "./build-schemas.ts";
 
 export interface BuiltApp {
   manifest: Manifest;
   /** The manifest as written (parsed, not normalized): the platform validates it again itself. */
   raw: unknown;
   bundles: Record<string, string>;
+  /** Each route's `input:` JSON Schema file, read from the app directory: {path: schema}. */
+  schemas: Record<string, unknown>;
 }
 
 const MANIFEST_NAMES = ["bulwark.yaml", "bulwark.yml"];
@@ -20,15 +23,16 @@ export async function buildApp(dir: string): Promise<BuiltApp> {
   const root = resolve(dir);
   const { file, text } = readManifest(root);
   const parsed = parseManifest(text, file);
+  const schemas = readInputSchemas(root, file, parsed);
   const bundles: Record<string, string> = {};
   for (const fn of Object.values(parsed.manifest.functions)) {
     const entry = handlerPath(root, file, parsed, fn.name, fn.handler);
     bundles[fn.name] = await bundle(root, entry);
   }
-  return { manifest: parsed.manifest, raw: parsed.raw, bundles };
+  return { manifest: parsed.manifest, raw: parsed.raw, bundles, schemas };
 }
 
-function readManifest(root: string): { file: string; text: string } {
+export function readManifest(root: string): { file: string; text: string } {
   for (const name of MANIFEST_NAMES) {
     const path = join(root, name);
     try {

@@ -1,42 +1,90 @@
-// How the CLI reaches a running platform: the control URL and admin token the platform wrote into
-// its data dir. Problems the API answers come back as the same BulwarkError codes.
+// How the CLI reaches a running platform: a control URL and a bearer credential (a session from
+// `bulwark login`, a CI token, or the local operator token the platform wrote into its data dir).
+// Problems the API answers come back as the same BulwarkError codes; a step-up refusal can be
+// answered with a code and the call retried once.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { BulwarkError, ERROR_CODES, type ErrorCode } from "../core/errors.ts";
+import { BulwarkError, ERROR_CODES, isBulwarkError, type ErrorCode } from "../core/errors.ts";
+
+/** Where a platform's control API is, and the local operator token if this user can read it. */
+export interface ControlTarget {
+  url: string;
+  localToken?: string;
+}
+
+export interface ClientOptions {
+  /**
+   * Asked for a TOTP or recovery code when the API answers BWK_STEP_UP_REQUIRED; the code is sent
+   * to /v1/auth/mfa/verify and the call retried once. Null (no answer) keeps the refusal.
+   */
+  stepUp?: () => Promise<string | null>;
+}
 
 export class ControlClient {
   readonly #url: string;
-  readonly #token: string;
+  readonly #token: string | null;
+  readonly #options: ClientOptions;
 
-  constructor(url: string, token: string) {
-    this.#url = url;
+  constructor(url: string, token: string | null, options: ClientOptions = {}) {
+    this.#url = url.replace(/\/+$/, "");
     this.#token = token;
+    this.#options = options;
   }
 
-  static fromDataDir(dataDir: string): ControlClient {
+  get url(): string {
+    return this.#url;
+  }
+
+  static targetOf(dataDir: string): ControlTarget {
     let control: { url?: unknown };
-    let token: string;
     try {
       control = JSON.parse(readFileSync(join(dataDir, "control.json"), "utf8")) as { url?: unknown };
-      token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
     } catch {
       throw new BulwarkError(
         "BWK_PLATFORM_UNREACHABLE",
-        `no running platform found in ${dataDir} (start one with \`bulwark up\`, or pass --data-dir)`,
+        `no running platform found in ${dataDir} (start one with \`bulwark up\`, pass --data-dir, or --control-url)`,
       );
     }
     if (typeof control.url !== "string") throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `${join(dataDir, "control.json")} is corrupt`);
-    return new ControlClient(control.url, token);
+    let localToken: string | undefined;
+    try {
+      localToken = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
+    } catch {
+      // Not readable by this user: they sign in with `bulwark login` instead.
+    }
+    return { url: control.url, ...(localToken ? { localToken } : {}) };
+  }
+
+  /** A client with the local operator token of the platform in `dataDir`. */
+  static fromDataDir(dataDir: string): ControlClient {
+    const target = ControlClient.targetOf(dataDir);
+    if (target.localToken === undefined) {
+      throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `cannot read ${join(dataDir, "admin.token")}: sign in with \`bulwark login\``);
+    }
+    return new ControlClient(target.url, target.localToken);
   }
 
   async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    let res: Response;
     try {
-      res = await fetch(`${this.#url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      return await this.#send<T>(method, path, body);
+    } catch (e) {
+      if (!isBulwarkError(e) || e.code !== "BWK_STEP_UP_REQUIRED" || this.#options.stepUp === undefined) throw e;
+      // Without an authenticator there is no code to ask for; the message says how to enrol.
+      if (e.extra.mfaEnrolled === false) throw e;
+      const code = await this.#options.stepUp();
+      if (code === null) throw e;
+      await this.#send("POST", "/v1/auth/mfa/verify", { code });
+      return this.#send<T>(method, path, body);
+    }
+  }
+
+  async #send<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    const headers: Record<string, string> = {};
+    if (this.#token !== null) headers.authorization = `Bearer ${this.#token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    try {
+      res = await fetch(`${this.#url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
       throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `the platform at ${this.#url} is not answering (is \`bulwark up\` running?)`);
     }
@@ -53,9 +101,10 @@ export class ControlClient {
 }
 
 function fromProblem(status: number, value: unknown): BulwarkError {
-  const p = (value ?? {}) as { code?: string; detail?: string; title?: string; requestId?: string };
+  const p = (value ?? {}) as { code?: string; detail?: string; title?: string; requestId?: string; mfaEnrolled?: unknown };
   const code = (p.code && p.code in ERROR_CODES ? p.code : status >= 500 ? "BWK_INTERNAL" : "BWK_BAD_REQUEST") as ErrorCode;
   const text = p.detail ?? p.title ?? `HTTP ${status}`;
   const suffix = status >= 500 && p.requestId ? ` (request ${p.requestId})` : "";
-  return new BulwarkError(code, `${text}${suffix}`, { extra: { requestId: p.requestId } });
+  const mfa = typeof p.mfaEnrolled === "boolean" ? { mfaEnrolled: p.mfaEnrolled } : {};
+  return new BulwarkError(code, `${text}${suffix}`, { extra: { requestId: p.requestId, ...mfa } });
 }

@@ -28,6 +28,11 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
+export function sendText(res: ServerResponse, text: { contentType: string; body: string }): void {
+  res.writeHead(200, { "content-type": text.contentType, "cache-control": "no-store", "x-content-type-options": "nosniff" });
+  res.end(text.body);
+}
+
 export function sendError(res: ServerResponse, error: unknown, requestId: string): void {
   const problem = toProblem(error, requestId);
   res.writeHead(problem.status, {

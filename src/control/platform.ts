@@ -6,21 +6,42 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { redactingLog } from "../broker/redacting-log.ts";
+import { type BrokerServices, openBrokerServices } from "../broker/services.ts";
+import type { MasterKeySource } from "../broker/crypto/master-key-file.ts";
 import { BulwarkError } from "../core/errors.ts";
+import { JwtVerifiers } from "../edge/auth/jwt-verifiers.ts";
 import { createEdgeServer } from "../edge/server.ts";
+import { trustedProxies } from "../edge/client-ip.ts";
+import type { EdgeShield } from "../edge/shield.ts";
+import { loadTls, type TlsMaterial, type TlsSource } from "../edge/tls.ts";
 import { Router } from "../edge/router.ts";
 import { Invoker, type InvokerLogEntry } from "../invoker/invoker.ts";
 import { buildRuntime } from "../sandbox/runtime-build.ts";
 import { checkSandboxSupport } from "../sandbox/sandbox.ts";
-import { AuditLog, loadOrCreateAuditKey } from "../security/audit/index.ts";
+import { ObservedAuditLog, loadOrCreateAuditKey } from "../security/audit/index.ts";
 import { SecurityEventRecorder } from "../security/recorder.ts";
+import type { SiemOutbox } from "../security/siem/outbox.ts";
+import { PlatformMetrics } from "../security/telemetry/metrics.ts";
+import { createTracing, type Tracing } from "../security/telemetry/tracing.ts";
 import { BundleStore } from "../store/bundles.ts";
+import type { ApiKeyStore } from "../store/api-keys.ts";
+import { SqliteApiKeyStore } from "../store/sqlite/api-keys.ts";
 import { openDatabase } from "../store/sqlite/open.ts";
 import { SqliteStateStore } from "../store/sqlite/state.ts";
 import type { DeployOutcome, LogEntry, StateStore } from "../store/state.ts";
 import { createControlServer } from "./api.ts";
+import { People, type PeopleOptions } from "./auth/people.ts";
+import { masterKeyTotpSealer } from "./auth/totp-sealing.ts";
+import { ApiKeyAdmin } from "./api-keys.ts";
 import { deployApp, type DeployRequest } from "./deploy.ts";
+import { ArtifactService, type Admission, type Deployer } from "./artifacts/service.ts";
+import { SqliteArtifactStore } from "../store/sqlite/artifacts.ts";
 import { LogWriter } from "./log-writer.ts";
+import { startSiem } from "./siem-service.ts";
+import type { ThreatIntel } from "./intel.ts";
+import { openShield, protectionSettings, type ShieldService } from "./shield-service.ts";
+import type { ProtectionSettings, ProtectionSettingsStore } from "../store/protection-settings.ts";
 
 export interface PlatformConfig {
   dataDir: string;
@@ -33,6 +54,20 @@ export interface PlatformConfig {
   idleMs: number;
   bodyLimitBytes: number;
   log: Logger;
+  /** Session lifetime and login backoff (`up --login-lockout`). */
+  people?: PeopleOptions;
+  /** OTLP/HTTP traces endpoint (`--otlp`); without it tracing is the no-op tracer. */
+  otlpUrl?: string;
+  /** Reported in traces and SIEM events. */
+  version?: string;
+  /** `--master-key-file` or BULWARK_MASTER_KEY; else the data dir's keys/master.key. */
+  masterKey?: MasterKeySource;
+  /** HTTPS at the edge: certificate files, or a generated development certificate (`--tls`). */
+  tls?: TlsSource;
+  /** Proxies whose X-Forwarded-For is believed (`--trust-proxy`); none by default. */
+  trustProxy?: string[];
+  /** Deadline for a request body after the request arrived (`--body-timeout`, default 10 s). */
+  bodyTimeoutMs?: number;
 }
 
 export class Platform {
@@ -42,8 +77,27 @@ export class Platform {
   readonly #invoker: Invoker;
   readonly #logs: LogWriter;
   readonly #checkpoints: NodeJS.Timeout;
-  readonly audit: AuditLog;
+  readonly audit: ObservedAuditLog;
   readonly events: SecurityEventRecorder;
+  /** Users, sessions, MFA and CI tokens: who may call the control API. */
+  readonly people: People;
+  readonly metrics: PlatformMetrics;
+  /** The SIEM outbox: sinks, delivery, stats. */
+  readonly siem: SiemOutbox;
+  readonly #observe: { tracing: Tracing; closeAudit(): void };
+  readonly keys: ApiKeyAdmin;
+  /** The capability broker and what stands behind it: secrets, KV, objects, egress, invoke, policy. */
+  readonly broker: BrokerServices;
+  readonly #apiKeys: ApiKeyStore;
+  readonly #jwt: JwtVerifiers;
+  /** IP lists, rate limits, WAF and input rules the edge stages read. */
+  readonly shield: EdgeShield;
+  /** Signed deploy artifacts: scan reports, SBOMs, signatures, and the check before every bundle load. */
+  readonly artifacts: ArtifactService;
+  /** Threat-intel feeds behind the shield's deny list (`bulwark intel`). */
+  readonly intel: ThreatIntel;
+  readonly #protection: ProtectionSettingsStore;
+  #tls: TlsMaterial | undefined;
   #router: Router;
   /** The app's name, read once per deploy: the edge needs it on every request. */
   #app = "";
@@ -56,8 +110,16 @@ export class Platform {
     bundles: BundleStore;
     invoker: Invoker;
     logs: LogWriter;
-    audit: AuditLog;
+    audit: ObservedAuditLog;
     events: SecurityEventRecorder;
+    people: People;
+    metrics: PlatformMetrics;
+    siem: SiemOutbox;
+    observe: { tracing: Tracing; closeAudit(): void };
+    apiKeys: ApiKeyStore;
+    broker: BrokerServices;
+    shield: ShieldService;
+    artifacts: ArtifactService;
   }) {
     this.#config = parts.config;
     this.#state = parts.state;
@@ -66,6 +128,18 @@ export class Platform {
     this.#logs = parts.logs;
     this.audit = parts.audit;
     this.events = parts.events;
+    this.people = parts.people;
+    this.metrics = parts.metrics;
+    this.siem = parts.siem;
+    this.#observe = parts.observe;
+    this.#apiKeys = parts.apiKeys;
+    this.broker = parts.broker;
+    this.artifacts = parts.artifacts;
+    this.shield = parts.shield.shield;
+    this.intel = parts.shield.intel;
+    this.#protection = parts.shield.settings;
+    this.keys = new ApiKeyAdmin(parts.apiKeys, () => this.#state.activeVersions());
+    this.#jwt = new JwtVerifiers({ secret: (name) => this.#jwtSecret(name) });
     this.#router = new Router([]);
     this.#checkpoints = setInterval(() => this.audit.maybeCheckpoint(), 10_000);
     this.#checkpoints.unref();
@@ -73,6 +147,8 @@ export class Platform {
 
   static async start(config: PlatformConfig): Promise<Platform> {
     const { dataDir, log } = config;
+    // A certificate that cannot be used fails the start before anything is opened.
+    const tls = config.tls ? await loadTls(config.tls) : undefined;
     const support = await checkSandboxSupport(config.nodePath);
     if (!support.ok && !config.insecureNoSandbox) {
       throw new BulwarkError(
@@ -99,49 +175,72 @@ export class Platform {
     // The audit chain has its own file, synced on every commit, and its signing key lives apart
     // from it: someone who can rewrite the database cannot also re-sign its checkpoints.
     const auditKey = loadOrCreateAuditKey(join(dataDir, "keys"));
-    const audit = new AuditLog(openDatabase(join(dataDir, "audit.db"), { synchronous: "FULL" }), {
+    const auditDb = openDatabase(join(dataDir, "audit.db"), { synchronous: "FULL" });
+    const audit = new ObservedAuditLog(auditDb, {
       signingKey: auditKey.privateKey,
       checkpointEvery: 100,
       checkpointIntervalMs: 60_000,
     });
+    const version = config.version ?? "0.0.0";
+    const tracing = createTracing({ otlpUrl: config.otlpUrl, serviceName: "bulwark", serviceVersion: version });
+    const siem = startSiem({ db, keysDir: join(dataDir, "keys"), audit, events, productVersion: version, log });
+    const metrics = new PlatformMetrics({
+      sandboxes: () => invoker.stats().functions,
+      auditLength: () => audit.length,
+      siemSinks: () => siem.stats().sinks,
+    });
+    events.subscribe((batch) => metrics.securityEvents(batch));
     const bundles = new BundleStore(join(dataDir, "bundles"));
-    const logs = new LogWriter(state);
+    // Its own key, in its own directory (the audit module's key-file loader: O_NOFOLLOW, 0600,
+    // owner checked): a leaked artifact key cannot re-sign audit checkpoints, nor the reverse.
+    const artifacts = new ArtifactService({ store: new SqliteArtifactStore(db), state, key: loadOrCreateAuditKey(join(dataDir, "keys", "artifacts")), audit, events });
+    // Before the broker: the master key is checked against the wrapped keys in every table,
+    // TOTP secrets' included; the people store seals with the key once it is loaded.
+    const people = People.open(db, { audit, events, log }, { ...config.people, sealer: masterKeyTotpSealer(() => broker.sealer) });
+    const broker = await openBrokerServices({
+      dataDir,
+      db,
+      masterKey: config.masterKey ?? {},
+      events,
+      audit,
+      log,
+      app: () => state.appName(),
+      run: async (fn, payload, call) => (await invoker.invoke(fn, payload, call)).value,
+    });
+    const logs = new LogWriter(state, { secretValues: () => broker.readSecrets.values() });
+    // Failures the edge and control plane log may quote a handler's error, and so a secret it read.
+    const platformConfig = { ...config, log: redactingLog(config.log, () => broker.readSecrets.values()) };
     const invoker = new Invoker({
       nodePath: config.nodePath,
       runtimeDir,
       workRoot,
       bundlePath: (hash) => bundles.path(hash),
+      verifyBundle: (version, file) => artifacts.verifier.verify(version, file),
       insecureNoSandbox: config.insecureNoSandbox,
       sparesPerProfile: config.sparesPerProfile,
       idleMs: config.idleMs,
       onLog: (entry: InvokerLogEntry) => logs.add(entry),
+      telemetry: { tracer: tracing.tracer, invoked: (s) => metrics.invoked(s), brokerCalled: (c) => metrics.brokerCalled(c) },
       onFailure: (failure) => {
         const kind = SANDBOX_FAILURES[failure.code];
         if (kind) {
           events.record({ type: kind.type, severity: kind.severity, function: failure.function, requestId: failure.requestId, reason: kind.reason });
         }
       },
-      onCall: (call) => {
-        events.record({
-          type: "capability.denied",
-          severity: "medium",
-          function: call.owner.function,
-          requestId: call.invocationId ?? undefined,
-          reason: `no grant for ${call.op.slice(0, 64)}`,
-        });
-        return Promise.reject(
-          new BulwarkError("BWK_PERMISSION_DENIED", `function "${call.owner.function}" has no grant for ${call.op.slice(0, 64)}`),
-        );
-      },
+      onCall: (call) => broker.broker.handle(call),
     });
-    const platform = new Platform({ config, state, bundles, invoker, logs, audit, events });
+    const apiKeys = new SqliteApiKeyStore(db);
+    const observe = { tracing, closeAudit: () => auditDb.close() };
+    const shield = openShield(db, events, config);
+    const platform = new Platform({ config: platformConfig, state, bundles, invoker, logs, audit, events, people, apiKeys, metrics, siem, observe, broker, shield, artifacts });
+    platform.#tls = tls;
     platform.#refresh();
     await platform.#listen();
     return platform;
   }
 
   get url(): string {
-    return urlOf(this.#edge!);
+    return urlOf(this.#edge!, this.#tls ? "https" : "http");
   }
 
   get controlUrl(): string {
@@ -152,10 +251,41 @@ export class Platform {
     return { ok: true, app: this.#state.appName() ?? null };
   }
 
-  deploy(request: DeployRequest): { app: string; functions: DeployOutcome[] } {
-    const outcomes = deployApp(this.#state, this.#bundles, request);
+  deploy(request: DeployRequest, by: Deployer): { app: string; functions: DeployOutcome[] } {
+    let settings: ProtectionSettings = {};
+    let admission: Admission | undefined;
+    const outcomes = deployApp(
+      this.#state,
+      this.#bundles,
+      request,
+      (manifest) => {
+        this.shield.check(manifest);
+        settings = protectionSettings(manifest);
+        admission = this.artifacts.admit(manifest, request);
+      },
+      (created, hashes) => this.artifacts.record(admission!, created, hashes),
+    );
+    this.#protection.save(settings);
+    this.artifacts.auditSuppressions(admission!, by);
     this.#refresh();
     return { app: this.#state.appName()!, functions: outcomes };
+  }
+
+  /**
+   * The deploy `bulwark up DIR` makes before the control API listens: a control-plane action
+   * like any other, so it is audited like one, as the local operator who started the platform.
+   */
+  deployAtStart(request: DeployRequest, operator: string): { app: string; functions: DeployOutcome[] } {
+    const actor = { type: "user" as const, id: `local:${operator}` };
+    try {
+      const result = this.deploy(request, { actor });
+      this.audit.append({ actor, action: "deploy.prod", target: "app", outcome: "success", details: { via: "bulwark up", functions: result.functions.length } });
+      return result;
+    } catch (e) {
+      const code = e instanceof BulwarkError ? e.code : "BWK_INTERNAL";
+      this.audit.append({ actor, action: "deploy.prod", target: "app", outcome: "failure", details: { via: "bulwark up", code } });
+      throw e;
+    }
   }
 
   listFunctions() {
@@ -208,17 +338,30 @@ export class Platform {
     clearInterval(this.#checkpoints);
     await Promise.all([closeServer(this.#edge), closeServer(this.#control)]);
     await this.#invoker.close();
+    this.broker.flush();
     this.#logs.flush();
     this.events.flush();
     this.audit.checkpoint();
+    await this.siem.stop();
+    await this.#observe.tracing.shutdown();
+    this.#observe.closeAudit();
     this.#state.close();
+  }
+
+  /** The value of the named secret behind a `jwt.secretName` (HMAC) config. */
+  #jwtSecret(name: string): Uint8Array {
+    return Buffer.from(this.broker.secrets.read(name).value, "utf8");
   }
 
   #refresh(): void {
     const active = this.#state.activeVersions();
     this.#app = this.#state.appName() ?? "";
     this.#router = new Router(active);
+    this.#logs.setRedaction(new Map(active.map((v) => [v.function, v.spec.redact ?? []])));
+    this.#jwt.update(active);
+    this.broker.policies.setActive(active);
     this.#invoker.setActive(active);
+    this.shield.refresh(active, this.#protection.load());
   }
 
   async #listen(): Promise<void> {
@@ -229,8 +372,13 @@ export class Platform {
         router: () => this.#router,
         invoker: this.#invoker,
         bodyLimitBytes: this.#config.bodyLimitBytes,
+        auth: { findKey: (hash) => this.#apiKeys.findByHash(hash), jwt: (fn) => this.#jwt.forFunction(fn) },
+        events: this.events,
+        observe: { tracing: this.#observe.tracing, responded: (r) => this.metrics.edgeResponded(r) },
+        shield: this.shield,
       },
       log,
+      { tls: this.#tls, trustedProxies: trustedProxies(this.#config.trustProxy ?? []) },
     );
     const adminToken = randomBytes(32).toString("base64url");
     this.#control = createControlServer(this, adminToken, log);
@@ -270,8 +418,8 @@ function closeServer(server: Server | undefined): Promise<void> {
   });
 }
 
-function urlOf(server: Server): string {
+function urlOf(server: Server, scheme: "http" | "https" = "http"): string {
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
-  return `http://${host}:${port}`;
+  return `${scheme}://${host}:${port}`;
 }

@@ -109,7 +109,7 @@ function parseV6(text: string): bigint {
   return value;
 }
 
-export function formatV4(value: number): string {
+function formatV4(value: number): string {
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join(".");
 }
 

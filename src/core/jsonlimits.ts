@@ -11,8 +11,8 @@ export type JsonDepthResult =
 /**
  * Depth is the number of enclosing arrays/objects: `1` is 0, `[]` is 1, `{"a":[1]}` is 2.
  * Text is scanned, not validated: brackets inside strings do not count, and whatever is not JSON
- * is left for JSON.parse to refuse. A parsed value is walked with an explicit stack; when the limit
- * is passed the walk stops, so even a cyclic object terminates.
+ * is left for JSON.parse to refuse. A parsed value (a tree, as JSON.parse makes) is walked with
+ * an explicit stack; when the limit is passed the walk stops, so even a cyclic object terminates.
  */
 export function checkJsonDepth(input: string | unknown, maxDepth: number): JsonDepthResult {
   return typeof input === "string" ? scanText(input, maxDepth) : walkValue(input, maxDepth);

@@ -4,6 +4,13 @@
 import type { HttpEvent } from "../sdk/index.ts";
 import type { Exchange } from "./exchange.ts";
 
+/**
+ * Credentials stay at the edge: the function learns who called from ctx.identity, never from a
+ * token it could log or replay (CWE-522). x-bulwark-* is the platform's own namespace; a client
+ * sending such a header must not look to the function like the platform speaking.
+ */
+const WITHHELD = new Set(["authorization", "proxy-authorization", "x-api-key"]);
+
 const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]+\+json|x-www-form-urlencoded|xml|[\w.+-]+\+xml|javascript)\b)/i;
 
 export function buildHttpEvent(x: Exchange, app: string): HttpEvent {
@@ -14,6 +21,7 @@ export function buildHttpEvent(x: Exchange, app: string): HttpEvent {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
+    if (WITHHELD.has(name) || name.startsWith("x-bulwark-")) continue;
     if (name === "cookie") {
       cookies = [...(cookies ?? []), ...value.split(/;\s*/).filter(Boolean)];
       continue;

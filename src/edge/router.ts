@@ -2,7 +2,7 @@
 // request. Literal segments beat parameters, parameters beat a greedy tail.
 import { BulwarkError } from "../core/errors.ts";
 import { parsePathTemplate } from "../core/manifest/path.ts";
-import type { HttpTrigger } from "../core/manifest/types.ts";
+import type { HttpTrigger, TenantIsolation } from "../core/manifest/types.ts";
 import type { FunctionVersion } from "../store/state.ts";
 
 export interface RouteMatch {
@@ -11,6 +11,8 @@ export interface RouteMatch {
   /** `METHOD /template`, as API Gateway names it. */
   routeKey: string;
   pathParameters: Record<string, string>;
+  /** The function's `isolation: tenant` settings, if it has them. */
+  isolation?: TenantIsolation;
 }
 
 type Segment = { literal: string } | { param: string; greedy: boolean };
@@ -19,6 +21,7 @@ interface CompiledRoute {
   function: string;
   trigger: HttpTrigger;
   segments: Segment[];
+  isolation: TenantIsolation | undefined;
   /** Sort key: more literal segments first, greedy routes last. */
   rank: number;
 }
@@ -33,7 +36,7 @@ export class Router {
           .filter((t): t is HttpTrigger => t.kind === "http")
           .map((trigger) => {
             const segments = parsePathTemplate(trigger.path).segments as Segment[];
-            return { function: v.function, trigger, segments, rank: rankOf(segments) };
+            return { function: v.function, trigger, segments, isolation: v.spec.isolation, rank: rankOf(segments) };
           }),
       )
       .sort((a, b) => b.rank - a.rank);
@@ -47,12 +50,14 @@ export class Router {
       if (!params) continue;
       const m = route.trigger.method;
       if (m === "ANY" || m === method || (method === "HEAD" && m === "GET")) {
-        return {
+        const match: RouteMatch = {
           function: route.function,
           trigger: route.trigger,
           routeKey: `${m} ${route.trigger.path}`,
           pathParameters: params,
         };
+        if (route.isolation !== undefined) match.isolation = route.isolation;
+        return match;
       }
       allowed.add(m);
     }

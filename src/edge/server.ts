@@ -2,44 +2,67 @@
 // RFC 9457 problem details. Internal details of a 5xx go to the log, never to the client.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
 import { isBulwarkError, toProblem } from "../core/errors.ts";
 import type { EdgeDeps, EdgeResponse, Exchange } from "./exchange.ts";
+import { clientIpOf, type TrustedProxies } from "./client-ip.ts";
+import { RequestObservation } from "./observe.ts";
 import { PIPELINE } from "./pipeline.ts";
 
 const BASE_HEADERS = { "x-content-type-options": "nosniff" } as const;
 
-export function createEdgeServer(deps: EdgeDeps, log: Logger): Server {
-  const server = createServer({ keepAlive: true, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    void handle(req, res, deps, log);
-  });
+/** HSTS (RFC 6797 §6.1) on TLS only: sent over plain HTTP it would be ignored, and rightly. */
+const HSTS = "max-age=31536000";
+
+export interface EdgeServerOptions {
+  /** PEM certificate chain and key: the edge speaks HTTPS (node:https) instead of HTTP. */
+  tls?: { cert: string; key: string };
+  /** Proxies whose X-Forwarded-For is believed (--trust-proxy); none by default. */
+  trustedProxies?: TrustedProxies;
+}
+
+export function createEdgeServer(deps: EdgeDeps, log: Logger, options: EdgeServerOptions = {}): Server {
+  // headersTimeout answers a slow header sender 408 itself; a slow body is readBody's deadline,
+  // which answers with a problem, so Node's own whole-request timeout stays behind it.
+  const settings = { keepAlive: true, headersTimeout: 10_000, requestTimeout: Math.max(30_000, deps.shield.bodyTimeoutMs + 5_000) };
+  const { tls, trustedProxies } = options;
+  const server = tls
+    ? createHttpsServer({ ...settings, cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (req, res) => {
+        res.setHeader("strict-transport-security", HSTS);
+        void handle(req, res, deps, log, trustedProxies);
+      })
+    : createServer(settings, (req, res) => void handle(req, res, deps, log, trustedProxies));
   server.keepAliveTimeout = 5_000;
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, deps: EdgeDeps, log: Logger): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, deps: EdgeDeps, log: Logger, trustedProxies?: TrustedProxies): Promise<void> {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const x: Exchange = {
     req,
     requestId: randomUUID(),
-    clientIp: req.socket.remoteAddress ?? "",
+    clientIp: clientIpOf(req, trustedProxies),
     method: req.method ?? "GET",
     rawPath: q === -1 ? url : url.slice(0, q),
     rawQuery: q === -1 ? "" : url.slice(q + 1),
     receivedAt: new Date(),
   };
+  const observed = new RequestObservation(deps.observe, x);
   try {
     for (const stage of PIPELINE) {
-      await stage(x, deps);
+      await observed.stage(stage, deps);
       if (x.response) break;
     }
     send(res, x, x.response ?? { status: 204, headers: {}, body: Buffer.alloc(0) });
+    observed.end(res.statusCode, null);
   } catch (error) {
     if (!isBulwarkError(error) || error.status >= 500) {
-      log.error({ requestId: x.requestId, err: describe(error) }, "request failed");
+      log.error({ requestId: x.requestId, traceId: observed.traceId, err: describe(error) }, "request failed");
     }
     sendProblem(res, x, error);
+    observed.end(res.statusCode, isBulwarkError(error) ? error.code : "BWK_INTERNAL");
   }
 }
 
@@ -58,14 +81,16 @@ export function sendProblem(res: ServerResponse, x: Exchange, error: unknown): v
   const problem = toProblem(error, x.requestId);
   const extraHeaders = isBulwarkError(error) ? error.headers : {};
   const body = Buffer.from(JSON.stringify(problem), "utf8");
+  // A request refused before its body was read must not leave the body to be parsed as the next
+  // request on this connection; one without a body keeps its connection. The client is told
+  // (Connection: close, RFC 9112 §9.6) so it does not send its next request into a closing socket.
+  const closing = !x.req.complete && hasBody(x.req);
   send(res, x, {
     status: problem.status,
-    headers: { ...extraHeaders, "content-type": "application/problem+json", "cache-control": "no-store" },
+    headers: { ...extraHeaders, "content-type": "application/problem+json", "cache-control": "no-store", ...(closing ? { connection: "close" } : {}) },
     body,
   });
-  // A request refused before its body was read must not leave the body to be parsed as the next
-  // request on this connection; one without a body keeps its connection.
-  if (!x.req.complete && hasBody(x.req)) res.once("finish", () => x.req.socket.destroySoon());
+  if (closing) res.once("finish", () => x.req.socket.destroySoon());
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -3,6 +3,8 @@
 export interface SandboxOwner {
   function: string;
   version: number;
+  /** Under tenant isolation, the one tenant this sandbox serves for its whole life. */
+  tenant?: string;
 }
 
 export interface SandboxBinding {

@@ -6,13 +6,19 @@ import type { InvocationContext, LogLevel } from "../sandbox/protocol.ts";
 import { Sandbox, type SandboxProfile } from "../sandbox/sandbox.ts";
 import type { FunctionVersion } from "../store/state.ts";
 import type { SandboxBinding, SandboxOwner } from "./binding.ts";
+import { observeBrokerCall, observeInvocation, type InvokerTelemetry } from "./observe.ts";
 import { FunctionPool } from "./pool.ts";
 import { SparePool, profileKey } from "./spares.ts";
+import { VersionPools } from "./tenant-pools.ts";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
+import type { Context } from "@opentelemetry/api";
+import { traceIdOf } from "../security/telemetry/tracing.ts";
 
 export interface InvokerLogEntry extends SandboxOwner {
   requestId: string | null;
+  /** Trace id of the invocation that logged the line. */
+  traceId?: string;
   level: LogLevel;
   message: string;
 }
@@ -22,6 +28,11 @@ export interface BrokerCall {
   invocationId: string | null;
   op: string;
   args: unknown[];
+  /**
+   * W3C traceparent of this call's span. A call that starts another invocation (ctx.invoke)
+   * passes it on as InvocationRequest.traceparent, so the callee joins the caller's trace.
+   */
+  traceparent?: string;
 }
 
 export interface InvokerConfig {
@@ -30,6 +41,11 @@ export interface InvokerConfig {
   /** Parent of every sandbox's private work dir. */
   workRoot: string;
   bundlePath(hash: string): string;
+  /**
+   * Refuses (throws) unless the bundle file still is the version's signed artifact: run right
+   * before every bundle load, so the sandbox side knows nothing of the platform's crypto.
+   */
+  verifyBundle(version: FunctionVersion, file: string): Promise<void>;
   insecureNoSandbox: boolean;
   sparesPerProfile: number;
   idleMs: number;
@@ -38,9 +54,16 @@ export interface InvokerConfig {
   onFailure(failure: SandboxOwner & { requestId: string; code: string }): void;
   /** The broker. Without a grant system every capability call is refused (default deny). */
   onCall(call: BrokerCall): Promise<unknown>;
+  /** Spans and metric samples of invocations and broker calls; none when absent. */
+  telemetry?: InvokerTelemetry;
 }
 
-export type InvocationRequest = Omit<InvocationContext, "functionName" | "version" | "deadline">;
+export type InvocationRequest = Omit<InvocationContext, "functionName" | "version" | "deadline"> & {
+  /** W3C traceparent of the caller's span (the edge stage, or the broker call of ctx.invoke). */
+  traceparent?: string;
+  /** The verified tenant, for a function with `isolation: tenant` (picks its sandbox pool). */
+  tenant?: string;
+};
 
 export interface InvocationResult {
   value: unknown;
@@ -51,7 +74,7 @@ export interface InvocationResult {
 
 interface Serving {
   version: FunctionVersion;
-  pool: FunctionPool;
+  pools: VersionPools;
 }
 
 export class Invoker {
@@ -59,6 +82,8 @@ export class Invoker {
   readonly #spares: SparePool;
   readonly #serving = new Map<string, Serving>();
   readonly #retired = new Set<FunctionPool>();
+  /** The trace context of the invocation each busy sandbox runs: parent of its broker calls. */
+  readonly #running = new WeakMap<Sandbox, Context>();
   readonly #reaper: NodeJS.Timeout;
 
   constructor(config: InvokerConfig) {
@@ -76,11 +101,11 @@ export class Invoker {
       if (current && current.version.version === version.version && current.version.bundleHash === version.bundleHash) {
         next.set(version.function, current);
       } else {
-        next.set(version.function, { version, pool: this.#createPool(version) });
+        next.set(version.function, { version, pools: new VersionPools(version.spec, (tenant) => this.#createPool(version, tenant)) });
       }
     }
     for (const [name, serving] of this.#serving) {
-      if (next.get(name) !== serving) this.#retire(serving.pool);
+      if (next.get(name) !== serving) for (const pool of serving.pools.all()) this.#retire(pool);
     }
     this.#serving.clear();
     for (const [name, serving] of next) this.#serving.set(name, serving);
@@ -94,22 +119,34 @@ export class Invoker {
   async invoke(fn: string, event: unknown, request: InvocationRequest): Promise<InvocationResult> {
     const serving = this.#serving.get(fn);
     if (!serving) throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}"`);
-    const { version, pool } = serving;
+    const { version } = serving;
+    const { traceparent, tenant, ...fromCaller } = request;
+    const pool = serving.pools.forTenant(tenant);
+    const observed = observeInvocation(this.#config.telemetry, { function: fn, version: version.version }, request.requestId, traceparent);
     const started = performance.now();
-    const lease = await pool.acquire();
+    let lease;
+    try {
+      lease = await pool.acquire();
+    } catch (e) {
+      observed.done(e, false);
+      throw e;
+    }
     const timeoutMs = version.spec.timeoutMs;
     const context: InvocationContext = {
-      ...request,
+      ...fromCaller,
       functionName: fn,
       version: String(version.version),
       deadline: Date.now() + timeoutMs,
     };
     let healthy = false;
+    this.#running.set(lease.sandbox, observed.context);
     try {
       const value = await lease.sandbox.invoke(event, context, timeoutMs);
       healthy = true;
+      observed.done(undefined, lease.cold);
       return { value, cold: lease.cold, version: version.version, durationMs: performance.now() - started };
     } catch (e) {
+      observed.done(e, lease.cold);
       // A handler that threw left its sandbox usable; anything else (timeout, crash, OOM, a bad
       // response) means the sandbox is no longer trusted to be clean.
       healthy = e instanceof BulwarkError && e.code === "BWK_HANDLER_ERROR";
@@ -124,6 +161,7 @@ export class Invoker {
       });
       throw e;
     } finally {
+      this.#running.delete(lease.sandbox);
       pool.release(lease.sandbox, healthy);
     }
   }
@@ -133,31 +171,33 @@ export class Invoker {
       functions: [...this.#serving.entries()].map(([name, s]) => ({
         name,
         version: s.version.version,
-        live: s.pool.live,
-        idle: s.pool.idle,
+        live: s.pools.live,
+        idle: s.pools.idle,
       })),
     };
   }
 
   async close(): Promise<void> {
     clearInterval(this.#reaper);
-    for (const { pool } of this.#serving.values()) pool.drain();
+    for (const { pools } of this.#serving.values()) for (const pool of pools.all()) pool.drain();
     for (const pool of this.#retired) pool.drain();
     this.#serving.clear();
     await this.#spares.close();
   }
 
-  #createPool(version: FunctionVersion): FunctionPool {
+  #createPool(version: FunctionVersion, tenant: string | undefined): FunctionPool {
     const spec = version.spec;
-    const owner: SandboxOwner = { function: version.function, version: version.version };
+    const owner: SandboxOwner = { function: version.function, version: version.version, ...(tenant === undefined ? {} : { tenant }) };
     return new FunctionPool({
       concurrency: spec.concurrency,
       maxWaiters: spec.concurrency * 8,
       maxWaitMs: spec.timeoutMs,
       create: async () => {
+        const bundle = this.#config.bundlePath(version.bundleHash);
+        await this.#config.verifyBundle(version, bundle);
         const sandbox = await this.#spares.take(profileOf(spec), { owner });
         try {
-          await sandbox.load(this.#config.bundlePath(version.bundleHash), spec.export);
+          await sandbox.load(bundle, spec.export);
         } catch (e) {
           await sandbox.kill();
           throw e;
@@ -169,6 +209,9 @@ export class Invoker {
 
   #start(profile: SandboxProfile, binding: SandboxBinding): Promise<Sandbox> {
     const config = this.#config;
+    // Set once started; log lines and calls only arrive after that.
+    let self: Sandbox | undefined;
+    const invocation = () => (self === undefined ? undefined : this.#running.get(self));
     return Sandbox.start({
       profile,
       nodePath: config.nodePath,
@@ -176,15 +219,19 @@ export class Invoker {
       workDir: join(config.workRoot, randomUUID()),
       insecureNoSandbox: config.insecureNoSandbox,
       onLog: (entry) => {
-        if (binding.owner) config.onLog({ ...binding.owner, requestId: entry.id, level: entry.level, message: entry.msg });
+        const traceId = entry.id === null ? undefined : traceIdOf(invocation());
+        if (binding.owner) config.onLog({ ...binding.owner, requestId: entry.id, ...(traceId && { traceId }), level: entry.level, message: entry.msg });
       },
       onCall: (call) => {
         if (!binding.owner) {
           return Promise.reject(new BulwarkError("BWK_PERMISSION_DENIED", "this sandbox serves no function yet"));
         }
-        return config.onCall({ owner: binding.owner, invocationId: call.invocationId, op: call.op, args: call.args });
+        const owner = binding.owner;
+        return observeBrokerCall(config.telemetry, owner, call.op, invocation(), (traceparent) =>
+          config.onCall({ owner, invocationId: call.invocationId, op: call.op, args: call.args, ...(traceparent && { traceparent }) }),
+        );
       },
-    });
+    }).then((sandbox) => (self = sandbox));
   }
 
   #retire(pool: FunctionPool): void {
@@ -194,7 +241,7 @@ export class Invoker {
 
   #reap(): void {
     const now = Date.now();
-    for (const { pool } of this.#serving.values()) pool.reap(now, this.#config.idleMs);
+    for (const { pools } of this.#serving.values()) pools.reap(now, this.#config.idleMs);
     for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
   }
 }

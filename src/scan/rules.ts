@@ -33,7 +33,3 @@ export function ruleInfo(finding: Finding): RuleInfo {
     kind: dep ? "dependency" : "config",
   };
 }
-
-export function allRules(): RuleInfo[] {
-  return [...CATALOG.values()];
-}

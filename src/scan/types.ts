@@ -81,10 +81,6 @@ export interface ScanOptions {
 
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 
-export function severityRank(s: Severity): number {
-  return RANK[s];
-}
-
 export function atLeast(s: Severity, threshold: FailOn | Severity): boolean {
   return RANK[s] >= RANK[threshold];
 }

@@ -26,13 +26,19 @@ export interface LogEntry {
   requestId: string | null;
   level: LogLevel;
   message: string;
+  /** W3C trace id of the invocation that logged it, when known. */
+  traceId?: string | null;
 }
 
 export interface StateStore {
   /** The app this platform serves, once something was deployed. */
   appName(): string | undefined;
-  /** Records new versions and switches every function at once: all or nothing. */
-  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>): DeployOutcome[];
+  /**
+   * Records new versions and switches every function at once: all or nothing. `within` runs in
+   * the same transaction with the outcomes (what else must be stored with the versions); if it
+   * throws, nothing is deployed.
+   */
+  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>, within?: (outcomes: DeployOutcome[]) => void): DeployOutcome[];
   activeVersions(): FunctionVersion[];
   versions(fn: string): FunctionVersion[];
   /** Makes an existing version the serving one (rollback). */

@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { devCa, nodeFetch } from "./https-fetch.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin", "bulwark.js");
@@ -43,13 +44,16 @@ export interface RunningPlatform {
   cli(args: string[]): CliResult;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
+  /** Stops the platform (SIGTERM, a clean shutdown) and keeps its data and app dirs, to start it again. */
+  halt(): Promise<void>;
 }
 
-export async function up(appDir: string, extra: string[] = []): Promise<RunningPlatform> {
-  const dataDir = mkdtempSync(join(tmpdir(), "bulwark-data-"));
+/** `dataDir` starts the platform on an existing data dir (a restart); a fresh temp dir otherwise. */
+export async function up(appDir: string, extra: string[] = [], options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningPlatform> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "bulwark-data-"));
   const child = spawn(process.execPath, [BIN, "up", appDir, "--port", "0", "--data", dataDir, ...extra], {
     cwd: ROOT,
-    env: { ...process.env, CANARY_SECRET: "platform-env-must-not-leak" },
+    env: { ...process.env, CANARY_SECRET: "platform-env-must-not-leak", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -57,17 +61,21 @@ export async function up(appDir: string, extra: string[] = []): Promise<RunningP
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const check = () => {
-      const m = /Bulwark is serving at (http:\/\/\S+)/.exec(stdout);
-      if (m) resolveUrl(m[1]!);
-    };
-    child.stdout.on("data", check);
-    child.once("exit", (code) => reject(new Error(`bulwark up exited with ${code}: ${stderr}${stdout}`)));
-    // A platform that never comes up fails the test instead of hanging it.
-    setTimeout(() => {
+    // A platform that never comes up fails the test instead of hanging it; one that did come up
+    // must not be killed 60 s later in the middle of a long test file.
+    const startup = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`bulwark up did not start within 60 s: ${stderr}${stdout}`));
     }, 60_000).unref();
+    const check = () => {
+      const m = /Bulwark is serving at (https?:\/\/\S+)/.exec(stdout);
+      if (m) {
+        clearTimeout(startup);
+        resolveUrl(m[1]!);
+      }
+    };
+    child.stdout.on("data", check);
+    child.once("exit", (code) => reject(new Error(`bulwark up exited with ${code}: ${stderr}${stdout}`)));
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   return {
@@ -77,12 +85,19 @@ export async function up(appDir: string, extra: string[] = []): Promise<RunningP
     stdout: () => stdout,
     stderr: () => stderr,
     cli: (args) => cli([...args, "--data-dir", dataDir]),
-    fetch: (path, init) => fetch(`${url}${path}`, init),
+    fetch(path, init) {
+      // With --tls dev the only trusted root is the platform's own development certificate.
+      return nodeFetch(`${url}${path}`, init, url.startsWith("https:") ? devCa(dataDir) : undefined);
+    },
     async stop() {
       child.kill("SIGTERM");
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(appDir, { recursive: true, force: true });
+    },
+    async halt() {
+      child.kill("SIGTERM");
+      await exited;
     },
   };
 }

@@ -39,9 +39,21 @@ const CASES: Array<{ name: string; yaml: string; line: number; field: RegExp; fi
   {
     name: "a duplicate route",
     yaml:
-      "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{id}\" }\n  g:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{name}\" }\n",
+      "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{id}\", auth: none }\n  g:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: \"/x/{name}\", auth: none }\n",
     line: 10,
     field: /functions\.g\.triggers\[0\]/,
+  },
+  {
+    name: "an http route without auth (auth is never implicit)",
+    yaml: "app: a\nfunctions:\n  f:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: /x }\n",
+    line: 6,
+    field: /functions\.f\.triggers\[0\]\.http\.auth: is required/,
+  },
+  {
+    name: "a JWKS URL over plain http off loopback",
+    yaml: "app: a\njwt: { issuer: i, audience: a, jwksUrl: 'http://id.example.com/jwks' }\nfunctions:\n  f:\n    handler: src/h.js\n    triggers:\n      - http: { method: GET, path: /x, auth: jwt }\n",
+    line: 2,
+    field: /jwt\.jwksUrl: must be https/,
   },
   {
     name: "a missing handler file",
@@ -94,7 +106,7 @@ describe("CLI arguments", () => {
     assert.match(r.stderr, /--to/);
   });
   it("every command has --help", () => {
-    for (const c of ["up", "deploy", "invoke", "logs", "ls", "rollback"]) {
+    for (const c of ["up", "deploy", "invoke", "logs", "ls", "keys", "rollback"]) {
       const r = cli([c, "--help"]);
       assert.equal(r.code, 0);
       assert.match(r.stdout, new RegExp(`^usage: bulwark ${c}`));

@@ -29,6 +29,11 @@ export function objectContext(app: string, bucket: string, key: string): Encrypt
   return encode(["object", app, bucket, key]);
 }
 
+/** A user's TOTP shared secret (control/auth): `totp | user`. */
+export function totpContext(user: string): EncryptionContext {
+  return encode(["totp", user]);
+}
+
 function encode(parts: readonly string[]): EncryptionContext {
   const chunks: Buffer[] = [LABEL];
   for (const part of parts) {

@@ -11,7 +11,7 @@
 // AAD of the value: "bulwark:data:v1" ‖ the encryption context (context.ts). Both parts start
 // with a format version byte, so a later format can be told apart and read.
 
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes } from "node:crypto";
 import { BulwarkError } from "../../core/errors.ts";
 import type { EncryptionContext } from "./context.ts";
 import { DATA_KEY_BYTES, type MasterKey, wrappingKeyId } from "./master-key.ts";
@@ -32,7 +32,8 @@ export function sealEnvelope(master: MasterKey, plaintext: Uint8Array, context: 
   const dataKey = randomBytes(DATA_KEY_BYTES);
   try {
     const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
+    // A KeyObject, not the Buffer: Node 24 spends ~100 µs importing a raw key on every cipher.
+    const cipher = createCipheriv("aes-256-gcm", createSecretKey(dataKey), nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.concat([DATA_AAD, context]));
     const encrypted = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return {
@@ -54,7 +55,7 @@ export function openEnvelope(master: MasterKey, sealed: Sealed, context: Encrypt
   const dataKey = master.unwrapDataKey(sealed.wrappedKey);
   try {
     const nonce = ciphertext.subarray(1, 1 + NONCE_BYTES);
-    const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv("aes-256-gcm", createSecretKey(dataKey), nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.concat([DATA_AAD, context]));
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
     const body = ciphertext.subarray(1 + NONCE_BYTES, ciphertext.length - TAG_BYTES);

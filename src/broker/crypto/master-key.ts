@@ -16,7 +16,7 @@
 //   [53..69) GCM tag (16 bytes)
 // AAD: "bulwark:dek:v1" ‖ bytes [0..9).
 
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { BulwarkError } from "../../core/errors.ts";
 
@@ -39,14 +39,17 @@ export function wrappingKeyId(wrapped: Uint8Array): string | null {
 export class MasterKey {
   /** Hex fingerprint: names the key in wrapped data keys, logs and errors. Not secret. */
   readonly id: string;
-  readonly #key: Buffer;
+  /** A KeyObject: ciphers built from it skip Node's per-call import of a raw key (~100 µs). */
+  readonly #key: KeyObject;
   readonly #idBytes: Buffer;
 
   constructor(bytes: Uint8Array) {
     if (bytes.length !== MASTER_KEY_BYTES) {
       throw new BulwarkError("BWK_INVALID_ARGUMENT", `a master key is ${MASTER_KEY_BYTES} bytes, not ${bytes.length}`);
     }
-    this.#key = Buffer.from(bytes);
+    const copy = Buffer.from(bytes);
+    this.#key = createSecretKey(copy);
+    copy.fill(0);
     this.#idBytes = createHmac("sha256", this.#key).update("bulwark master key id").digest().subarray(0, ID_BYTES);
     this.id = this.#idBytes.toString("hex");
   }

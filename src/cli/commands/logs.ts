@@ -8,9 +8,14 @@ const FOLLOW_POLL_MS = 500;
 export const logs: Command = {
   name: "logs",
   summary: "Prints the log lines of function FN (its console output, by request id).",
-  usage: "bulwark logs FN [--follow] [--limit N] [--data-dir DIR]",
-  options: { ...DATA_DIR_OPTION, follow: { type: "boolean", short: "f" }, limit: { type: "string" } },
-  help: { follow: "keep printing new lines until interrupted", limit: "print at most the last N lines first (default 200)", ...DATA_DIR_HELP },
+  usage: "bulwark logs FN [--follow] [--limit N] [--json] [--data-dir DIR]",
+  options: { ...DATA_DIR_OPTION, follow: { type: "boolean", short: "f" }, limit: { type: "string" }, json: { type: "boolean" } },
+  help: {
+    follow: "keep printing new lines until interrupted",
+    limit: "print at most the last N lines first (default 200)",
+    json: "print one JSON object per line (time, level, function, version, requestId, traceId, message)",
+    ...DATA_DIR_HELP,
+  },
   positionals: { min: 1, max: 1 },
   async run(args, env) {
     const fn = encodeURIComponent(args.positionals[0]!);
@@ -27,6 +32,7 @@ export const logs: Command = {
       after = page.next;
       if (page.entries.length < 5_000) break;
     }
+    const format = args.values.json ? asJson : asText;
     for (const e of tail) print(env.stdout, format(e));
     while (args.values.follow) {
       await sleep(FOLLOW_POLL_MS);
@@ -37,6 +43,11 @@ export const logs: Command = {
   },
 };
 
-function format(e: LogEntry): string {
+function asJson(e: LogEntry): string {
+  const { seq: _seq, ...line } = e;
+  return JSON.stringify(line);
+}
+
+function asText(e: LogEntry): string {
   return `${e.time} ${e.level.toUpperCase().padEnd(5)} v${e.version} ${e.requestId ?? "-"} ${e.message}`;
 }

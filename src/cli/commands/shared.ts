@@ -1,10 +1,18 @@
 // Options and helpers shared by the commands that talk to a running platform.
 import { resolve } from "node:path";
-import { ControlClient } from "../../control/client.ts";
+import type { ControlClient } from "../../control/client.ts";
 import type { Env, Options, Parsed } from "../command.ts";
+import { authenticatedClient } from "../credentials.ts";
 
-export const DATA_DIR_OPTION: Options = { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } };
-export const DATA_DIR_HELP = { "data-dir": "the platform's data dir (default: $BULWARK_DATA_DIR, else ./.bulwark)" };
+export const DATA_DIR_OPTION: Options = {
+  "data-dir": { type: "string" },
+  "control-url": { type: "string" },
+  help: { type: "boolean", short: "h" },
+};
+export const DATA_DIR_HELP = {
+  "data-dir": "the platform's data dir (default: $BULWARK_DATA_DIR, else ./.bulwark)",
+  "control-url": "the control API to use instead of the data dir's (default: $BULWARK_CONTROL_URL)",
+};
 
 export function dataDirOf(args: Parsed, env: Env, appDir?: string): string {
   const flag = args.values["data-dir"];
@@ -13,8 +21,9 @@ export function dataDirOf(args: Parsed, env: Env, appDir?: string): string {
   return resolve(env.cwd, appDir ?? ".", ".bulwark");
 }
 
+/** A client signed in as the caller: see cli/credentials.ts for which credential is used. */
 export function clientFor(args: Parsed, env: Env, appDir?: string): ControlClient {
-  return ControlClient.fromDataDir(dataDirOf(args, env, appDir));
+  return authenticatedClient(args, env, () => dataDirOf(args, env, appDir));
 }
 
 export function print(stream: NodeJS.WritableStream, line = ""): void {

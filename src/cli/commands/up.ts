@@ -1,16 +1,22 @@
 import { existsSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { pino } from "pino";
 import { buildApp } from "../../control/build.ts";
 import { Platform } from "../../control/platform.ts";
-import { intOption, type Command } from "../command.ts";
+import { REDACTED, pinoRedactPaths } from "../../security/redact.ts";
+import { otlpUrl } from "../../security/telemetry/tracing.ts";
+import { intOption, type Command, type Env } from "../command.ts";
+import { VERSION } from "../version.ts";
 import { printOutcomes } from "./deploy.ts";
+import { GATE_HELP, GATE_OPTIONS, runGate } from "./gate.ts";
 import { dataDirOf, print } from "./shared.ts";
+import { EDGE_HELP, EDGE_OPTIONS, edgeSettings } from "./edge-options.ts";
 
 export const up: Command = {
   name: "up",
   summary: "Starts the platform on 127.0.0.1, deploys the app in DIR (default: .) and serves its routes until stopped.",
-  usage: "bulwark up [DIR] [--port N] [--data DIR] [--control-port N] [--insecure-no-sandbox]",
+  usage: "bulwark up [DIR] [--port N] [--data DIR] [--control-port N] [--insecure-no-sandbox] [--otlp URL] [--master-key-file F] [--tls dev | --tls-cert F --tls-key F] [--trust-proxy CIDR] [--fail-on L] [--advisories DIR]",
   options: {
     port: { type: "string", short: "p" },
     data: { type: "string" },
@@ -18,6 +24,11 @@ export const up: Command = {
     "control-port": { type: "string" },
     "insecure-no-sandbox": { type: "boolean" },
     spares: { type: "string" },
+    "login-lockout": { type: "string" },
+    otlp: { type: "string" },
+    "master-key-file": { type: "string" },
+    ...GATE_OPTIONS,
+    ...EDGE_OPTIONS,
     help: { type: "boolean", short: "h" },
   },
   help: {
@@ -25,17 +36,28 @@ export const up: Command = {
     data: "data dir (default: DIR/.bulwark); --data-dir is the same",
     "control-port": "loopback port of the control API (default: a free one, written to the data dir)",
     "insecure-no-sandbox": "run functions WITHOUT an OS sandbox (development only; warns at every start)",
+    "login-lockout": "failed sign-ins per user or address before a 15-minute lockout (default 10)",
     spares: "pre-started empty sandboxes kept per sandbox profile, for fast cold starts (default 2)",
+    otlp: "export OpenTelemetry traces over OTLP/HTTP (JSON) to this URL, e.g. http://127.0.0.1:4318/v1/traces",
+    "master-key-file": "the master key (32 bytes in base64, mode 0600); default: $BULWARK_MASTER_KEY, else DATA/keys/master.key",
+    ...GATE_HELP,
+    ...EDGE_HELP,
   },
   positionals: { min: 0, max: 1 },
   async run(args, env) {
     const appDir = resolve(env.cwd, args.positionals[0] ?? ".");
     const data = args.values.data ?? args.values["data-dir"];
     const dataDir = typeof data === "string" ? resolve(env.cwd, data) : dataDirOf(args, env, args.positionals[0]);
+    const edge = edgeSettings(args, env, dataDir);
     const hasApp = existsSync(join(appDir, "bulwark.yaml")) || existsSync(join(appDir, "bulwark.yml"));
     // Build before starting anything, so a broken app fails fast with nothing left running.
     const app = hasApp ? await buildApp(appDir) : undefined;
-    const log = pino({ base: undefined, level: "info" }, pino.destination({ dest: 2, sync: true }));
+    const gate = app ? await runGate(appDir, app.manifest, args, env) : undefined;
+    // JSON lines on stderr. Credential headers never reach them, whatever a log call passes (CWE-532).
+    const log = pino(
+      { base: undefined, level: "info", redact: { paths: pinoRedactPaths, censor: REDACTED } },
+      pino.destination({ dest: 2, sync: true }),
+    );
     const platform = await Platform.start({
       dataDir,
       host: "127.0.0.1",
@@ -47,16 +69,27 @@ export const up: Command = {
       idleMs: 5 * 60_000,
       bodyLimitBytes: 1024 * 1024,
       log,
+      ...(typeof args.values.otlp === "string" && { otlpUrl: otlpUrl(args.values.otlp) }),
+      version: VERSION,
+      masterKey: masterKeySource(args.values["master-key-file"], env),
+      ...edge,
+      people: { backoff: { lockoutThreshold: intOption("login-lockout", args.values["login-lockout"], 10, 1000) } },
     });
     try {
-      if (app) printOutcomes(env.stdout, app.manifest.app, platform.deploy({ manifest: app.raw, bundles: app.bundles }).functions);
+      if (app) printOutcomes(env.stdout, app.manifest.app, platform.deployAtStart({ manifest: app.raw, bundles: app.bundles, schemas: app.schemas, ...gate }, userInfo().username).functions, app.manifest);
       else print(env.stdout, `no bulwark.yaml in ${appDir}: nothing deployed yet (use \`bulwark deploy\`)`);
     } catch (e) {
       await platform.stop();
       throw e;
     }
+    const admin = await platform.people.createFirstAdmin();
+    if (admin) {
+      // The one time this password exists outside a hash: printed here, never logged or stored.
+      print(env.stdout, `first start: created user "${admin.user}" with one-time password ${admin.password}`);
+      print(env.stdout, "  (shown only now) sign in with `bulwark login --user admin`, then run `bulwark mfa enroll`");
+    }
     print(env.stdout, `Bulwark is serving at ${platform.url}`);
-    print(env.stdout, `control API at ${platform.controlUrl} (admin token in ${join(dataDir, "admin.token")})`);
+    print(env.stdout, `control API at ${platform.controlUrl} (local operator token in ${join(dataDir, "admin.token")})`);
     await new Promise<void>((done) => {
       const stop = () => {
         process.off("SIGINT", stop);
@@ -70,3 +103,11 @@ export const up: Command = {
     print(env.stdout, "stopped");
   },
 };
+
+/** --master-key-file, else $BULWARK_MASTER_KEY; both at once is refused by the platform. */
+function masterKeySource(file: string | boolean | undefined, env: Env): { file?: string; env?: string } {
+  return {
+    ...(typeof file === "string" ? { file: resolve(env.cwd, file) } : {}),
+    ...(env.masterKey === undefined ? {} : { env: env.masterKey }),
+  };
+}

@@ -1,4 +1,5 @@
 // Functions: list, deploy, invoke, versions, rollback, logs.
+import type { DeployRequest } from "../deploy.ts";
 import type { ControlRoute } from "../route.ts";
 
 const MAX_DEPLOY_BYTES = 64 * 1024 * 1024;
@@ -11,7 +12,7 @@ export const functionRoutes: ControlRoute[] = [
     pattern: /^\/v1\/deploy$/,
     action: "deploy.prod",
     target: () => "app",
-    handle: async (r) => r.platform.deploy((await r.body(MAX_DEPLOY_BYTES)) as { manifest: unknown; bundles: unknown }),
+    handle: async (r) => r.platform.deploy((await r.body(MAX_DEPLOY_BYTES)) as DeployRequest, { actor: r.actor, requestId: r.requestId }),
   },
   {
     method: "POST",

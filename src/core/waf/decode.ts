@@ -45,7 +45,7 @@ export class Views implements Readonly<Record<WafView, string>> {
 
 /**
  * `form` turns "+" into a space (WHATWG URL, application/x-www-form-urlencoded): query strings.
- * Views, each derived from the previous:
+ * Views (compact and shell are both derived from text):
  *  - text: decoded (percent incl. overlong UTF-8 and %uXXXX, HTML references, \uXXXX and \xXX,
  *    NFKC), lower-cased, whitespace runs folded to one space (or one newline if they held one);
  *  - compact: text without NUL and invisible format characters, and without SQL comments

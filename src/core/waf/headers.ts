@@ -1,5 +1,8 @@
 // Which request headers the WAF reads, and how. Every header is attacker-chosen, and applications
 // log and store them (user-agent, x-forwarded-for, referer), so the default is to inspect.
+// Headers that merely look odd (accept's "*/*;q=0.8", sec-ch-ua's quotes, content-type's
+// boundary) are inspected too: no rule mistakes them for an attack, as the benign corpus shows.
+// Header names are not inspected: node accepts only RFC 9110 token characters in them.
 // The exceptions, and why:
 
 export type HeaderPolicy = "skip" | "inspect" | "no-ssrf" | "cookie";

@@ -12,7 +12,11 @@ const cmdi = (id: string, description: string) => ({ id, class: "cmdi" as const,
 const TICK = String.raw`(?:^|(?<=[^\s(]))\x60`;
 /** Any separator. */
 const SEP = String.raw`(?:[;&|\n]|\$\(|${TICK})`;
-/** Separators for commands that are also words ("id", "pwd"): not right after a word. */
+/**
+ * Separators for commands that are also words ("id", "ls"), never right after a word: prose and
+ * semicolon-separated CSV put them there ("passport; ID", "Name;Email;ID"). Injections mostly
+ * follow a value or nothing ("127.0.0.1;id", "|id"); "x;id" is the price of that.
+ */
 const WEAK_SEP = String.raw`(?:(?<![a-z]\s?)[;&|]|\|\||&&|\n|\$\(|${TICK})`;
 /** Literals one of which every separator contains: the cheap test before the patterns run. */
 const SEPARATORS = [";", "&", "|", "\n", "$(", "`"];
@@ -27,10 +31,10 @@ export const CMDI_RULES: readonly WafRule[] = [
     new RegExp(String.raw`${SEP}\s*${BIN}(?:whoami|uname(?:\s+-[a-z]{1,4})?|ifconfig|ipconfig|systeminfo|tasklist|netstat|getuid|printenv)\b`),
   ),
   regexRule(
-    cmdi("cmdi-002", "short command that is also a word, alone after a separator: | id, ; pwd"),
+    cmdi("cmdi-002", "short command that is also a word, alone after a separator: | id, ; ls"),
     "shell",
     SEPARATORS,
-    new RegExp(String.raw`${WEAK_SEP}\s*${BIN}(?:id|pwd|hostname|ps\s+(?:-?aux|-ef|-e))\s*(?:$|[;&\x60)#\n])`),
+    new RegExp(String.raw`${WEAK_SEP}\s*${BIN}(?:id|pwd|hostname|ls(?:\s+-[a-z]{1,6})?|ps\s+(?:-?aux|-ef|-e))\s*(?:$|[;&\x60)#\n])`),
   ),
   regexRule(
     cmdi("cmdi-003", "file command on a path after a separator: ; cat /etc/passwd, & type c:\\"),

@@ -26,10 +26,14 @@ export const SQLI_RULES: readonly WafRule[] = [
     new RegExp(String.raw`${CLOSE}\s*${BOOL}\s*\(?\s*(['"])[^'"]{0,32}\1\s*(?:=|<>|!=|<=>|like)\s*\(?\s*['"]`),
   ),
   regexRule(
-    sqli("sqli-003", "always-true condition ending the input: ' or true--"),
+    sqli("sqli-003", "always-true condition ending the input: ' or true--, 1 or 2>1"),
     "compact",
-    ["'", '"'],
-    new RegExp(String.raw`${CLOSE}\s*(?:or|\|\|)\s+(?:true|not\s+false|1)\s*(?:--|#|/\*|;|$)`),
+    ["or", "||"],
+    new RegExp(
+      String.raw`${CLOSE}\s*(?:or|\|\|)\s+(?:true|not\s+false|1)\s*(?:--|#|/\*|;|$)` +
+        // "Rate it 5 or 1" is prose, so a number alone after "or" needs the quote above.
+        String.raw`|(?:^|['"\d)])\s*(?:or|\|\|)\s+\d{1,10}\s*(?:[<>]=?|<>|!=)\s*\d{1,10}\s*(?:--|#|/\*|;|$)`,
+    ),
   ),
   regexRule(
     sqli("sqli-004", "boolean condition after a closing quote, then a comment: ' and x>y--"),
@@ -53,7 +57,7 @@ export const SQLI_RULES: readonly WafRule[] = [
         String.raw`|delete\s+from\s+${IDENT}\s*(?:$|;|--|#|where\b)|insert\s+into\s+${IDENT}\s*(?:\(|values\b|select\b)` +
         String.raw`|update\s+${IDENT}\s+set\s+${IDENT}\s*=|(?:truncate|alter)\s+table\b` +
         String.raw`|create\s+(?:table|user|database|function|procedure|trigger)\b|exec(?:ute)?\s*(?:master\.|xp_|sp_|\()` +
-        String.raw`|declare\s+@|shutdown\s*(?:--|#|;|$)|grant\s+all\b|select\s+(?:\*|@@|pg_sleep|sleep|load_file|null\b|\d))`,
+        String.raw`|declare\s+@|shutdown\s*(?:--|#|;|$)|grant\s+all\b|select\s+(?:\*\s*from\b|@@|pg_sleep|sleep|load_file|null\b|\d+\s*(?:,|--|#|$|from\b)))`,
     ),
   ),
   regexRule(
@@ -81,10 +85,10 @@ export const SQLI_RULES: readonly WafRule[] = [
     /\b(?:load_file|extractvalue|updatexml|utl_http\.request|utl_inaddr\.get_host_address|lo_import|lo_export|sp_oacreate|sp_executesql)\s*\(|\b(?:xp_cmdshell|xp_dirtree|xp_regread|sp_makewebtask)\b|\binto\s+(?:out|dump)file\s+['"]/,
   ),
   regexRule(
-    sqli("sqli-011", "subquery after a closing quote: ' and (select"),
+    sqli("sqli-011", "subquery after a closing quote: ' and (select, ' and ascii(substring((select"),
     "compact",
     ["select"],
-    new RegExp(String.raw`${CLOSE}\s*(?:${BOOL}|\+)\s*\(\s*select\b`),
+    new RegExp(String.raw`${CLOSE}\s*(?:${BOOL}|\+)\s*[\w(]{0,40}?\(\s*select\b`),
   ),
   regexRule(
     sqli("sqli-012", "column-count and clause probing: ' order by 5--, ' having 1=1"),

@@ -26,7 +26,7 @@ export interface WafRequest {
 export interface WafOptions {
   /** Rule ids to switch off (see listWafRules); an unknown id is refused. */
   disabledRules?: string[];
-  /** Characters inspected per request, before and after normalization (default 4 MiB). */
+  /** Characters inspected per request, counted before and after normalization (default 2 Mi). */
   maxInspectedChars?: number;
   /** Body strings, keys and containers visited per request (default 100,000). */
   maxBodyNodes?: number;
@@ -54,8 +54,9 @@ export interface WafRuleInfo {
 export interface WafRule extends WafRuleInfo {
   view: WafView;
   /**
-   * Literals of which the view must contain at least one for the rule to be able to match: a
-   * String.includes scan that spares most values the pattern. Tests check it against every corpus.
+   * Literals of which the view must contain at least one for the rule to be able to match. Their
+   * characters gate the rule (charmask.ts), sparing most values the pattern; tests check the list
+   * against every corpus.
    */
   needs: readonly string[];
   /** Where in the view the rule matched, or null. */

@@ -18,7 +18,7 @@ const MAX_TIMEOUT_MS = 60_000;
 const MAX_MEMORY = 1024 ** 3;
 const ANY_HOST = /^(\*|\*:\*|\*:\d+|0\.0\.0\.0\/0|::\/0)$/;
 /** Grants named by string in handler code: ctx.secrets.get("X"), ctx.kv("ns"), ctx.invoke("fn"). */
-const NAMED_GRANTS = ["secrets", "kv", "objects", "buckets", "queues", "invoke"];
+const NAMED_GRANTS = ["secrets", "kv", "objects", "invoke"];
 const TENANT_READ = /\bidentity\??\.tenant\b|\bclaims\??\.(tenant|tenant_id|tenantId|org_id|orgId)\b|\[\s*["'](tenant|tenant_id|tenantId|org_id)["']\s*\]/;
 
 type Json = Record<string, unknown>;
@@ -60,8 +60,8 @@ function lintTriggers(name: string, spec: Json, base: FieldPath, report: Report,
     if (http.auth === "none") report("manifest/auth-none", [...at, "auth"], `Route ${route} of ${name} is reachable without authentication`);
     if (BODY_METHODS.has(String(http.method ?? "ANY").toUpperCase()) && spec.input === undefined && http.input === undefined)
       report("manifest/missing-input-schema", [...base, "input"], `Route ${route} of ${name} accepts a body that no schema validates`, [...at, "method"]);
-    const scoped = (Array.isArray(http.roles) && http.roles.length > 0) || http.claims !== undefined;
-    if (!scoped || spec.tenantFrom !== undefined || http.tenantFrom !== undefined) return;
+    const scoped = [http.roles, http.scopes].some((v) => Array.isArray(v) && v.length > 0);
+    if (!scoped || spec.isolation === "tenant" || spec.tenantFrom !== undefined) return;
     readsTenant ??= TENANT_READ.test(ctx.handlerSource?.(name) ?? "");
     if (readsTenant)
       report("manifest/tenant-isolation-missing", [...base, "tenantFrom"], `${name} reads a tenant claim on ${route} but its sandboxes are shared across tenants`, at);

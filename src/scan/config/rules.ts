@@ -55,7 +55,7 @@ export const CONFIG_RULES = {
     severity: "medium",
     cwe: "CWE-653",
     title: "Handler reads a tenant claim but the route does not isolate tenants",
-    fix: "Set tenantFrom: jwt.claim:<claim> on the function so each tenant gets its own sandbox.",
+    fix: "Set isolation: tenant and tenantFrom: jwt.claim:<claim> on the function: one sandbox pool and data partition per tenant.",
   },
   "iac/iam-wildcard-action": {
     severity: "high",

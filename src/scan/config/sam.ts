@@ -46,7 +46,9 @@ export function scanSam(root: string, dir: string, file: string, doc: Located): 
     const code = res.Type === "AWS::Serverless::Function" ? (props.CodeUri ?? globals.CodeUri ?? ".") : props.Code;
     if (runtime.startsWith("nodejs") && typeof handler === "string" && typeof code === "string" && !code.startsWith("s3://")) {
       const entry = entryPoint(res);
-      handlers.push(lambdaHandler(root, id, `${dir}/${code}`, entry ? `${entry.replace(/\.[cm]?[jt]s$/, "")}.${handler.slice(handler.lastIndexOf(".") + 1)}` : handler));
+      const module = entry ? `${entry.replace(/\.[cm]?[jt]s$/, "")}.${handler.slice(handler.lastIndexOf(".") + 1)}` : handler;
+      const declared = { file, ...doc.locate([...at, "Handler"]) };
+      handlers.push({ ...lambdaHandler(root, `${dir}/${code}`, module), name: id, declared });
     }
     if (props.Timeout === undefined && globals.Timeout === undefined)
       report("iac/missing-timeout", [...at, "Timeout"], `Function ${id} has no Timeout`, ["Resources", id]);

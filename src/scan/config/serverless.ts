@@ -25,7 +25,8 @@ export function scanServerless(root: string, dir: string, file: string, doc: Loc
     if (!isObject(fn)) continue;
     const at = ["functions", name];
     const runtime = String(fn.runtime ?? provider.runtime ?? "nodejs");
-    if (typeof fn.handler === "string" && runtime.startsWith("nodejs")) handlers.push(lambdaHandler(root, name, dir, fn.handler));
+    if (typeof fn.handler === "string" && runtime.startsWith("nodejs"))
+      handlers.push({ ...lambdaHandler(root, dir, fn.handler), name, declared: { file, ...doc.locate([...at, "handler"]) } });
     if (fn.timeout === undefined && provider.timeout === undefined)
       report("iac/missing-timeout", [...at, "timeout"], `Function ${name} has no timeout`, at);
     lintStatements(fn.iamRoleStatements, [...at, "iamRoleStatements"], name, report);

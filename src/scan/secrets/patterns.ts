@@ -20,9 +20,9 @@ export const SECRET_RULES = {
   "secret/google-api-key": { title: "Google API key", severity: "high", cwe: "CWE-798" },
   "secret/npm-token": { title: "npm access token", severity: "high", cwe: "CWE-798" },
   "secret/private-key": { title: "Private key block", severity: "critical", cwe: "CWE-321" },
-  "secret/jwt-secret": { title: "JWT or session signing secret in code", severity: "high", cwe: "CWE-321" },
-  "secret/connection-string-password": { title: "Password in a connection string", severity: "high", cwe: "CWE-798" },
-  "secret/generic": { title: "High-entropy value assigned to a credential name", severity: "medium", cwe: "CWE-798" },
+  "secret/jwt-secret": { title: "JWT or session signing secret", severity: "high", cwe: "CWE-321" },
+  "secret/connection-string-password": { title: "Connection string password", severity: "high", cwe: "CWE-798" },
+  "secret/generic": { title: "Credential-like high-entropy value", severity: "medium", cwe: "CWE-798" },
 } as const satisfies Record<string, Omit<SecretRule, "id">>;
 
 export type SecretRuleId = keyof typeof SECRET_RULES;

@@ -6,6 +6,7 @@ import { type Analysis, type Frame, MAX_CALL_DEPTH, report, stepAt, unsafeFlow }
 import { evalExpr, member, skipOuter } from "./expressions.ts";
 import { modelCall } from "./models.ts";
 import { requireValue, setVar } from "./scope.ts";
+import { construct } from "./classes.ts";
 import { checkSinks } from "./sinks.ts";
 import { bindName, execStatements } from "./statements.ts";
 import { CLEAN, deepFlows, derived, type FnRef, join, joinAll, mergeFlows, signature, type Value, withStep } from "./value.ts";
@@ -40,7 +41,7 @@ const MUTATORS = new Set(["push", "unshift", "splice", "set", "add", "append", "
 const OPAQUE_API = /^(crypto|uuid|bcrypt|bcryptjs|argon2|nanoid|jsonwebtoken\.verify|jose\.jwtVerify)\b/;
 /** Library functions that transform their arguments into the result. */
 const THROUGH_API =
-  /^(lodash(\.|$)|underscore|ramda|validator\.|qs\.|querystring\.|url\.|util\.format|Buffer\.(from|concat)|Array\.(from|of)|Object\.(assign|values|entries|fromEntries|freeze|keys)|Promise\.(all|allSettled|race|any|resolve)|structuredClone|decodeURI|unescape|atob|btoa|String\.raw|util\.inspect|util\.promisify)/;
+  /^(lodash(\.|$)|underscore|ramda|validator\.|qs\.|querystring\.|url\.|util\.format|Buffer\.(from|concat)|Array\.(from|of)|Object\.(assign|values|entries|fromEntries)|Promise\.(all|allSettled|race|any)|decodeURI|unescape|atob|btoa|String\.raw|util\.inspect)/;
 
 export function evalCall(a: Analysis, f: Frame, node: ts.CallExpression): Value {
   const calleeNode = skipOuter(node.expression);
@@ -97,7 +98,8 @@ function applyCall(a: Analysis, f: Frame, s: CallSite): Value {
   checkSinks(a, f, s);
   const modeled = modelCall(a, f, s);
   if (modeled) return modeled;
-  if (s.callee.fn) return callFunction(a, f, s.callee.fn, s.args, s.node);
+  if (s.isNew && s.callee.cls) return construct(a, f, s.callee.cls, s.args);
+  if (s.callee.fn) return callFunction(a, f, s.callee.fn, s.args, s.node, false, s.receiver);
   const target = s.receiver?.fn;
   if (target && s.method === "call") return callFunction(a, f, target, s.args.slice(1), s.node);
   if (target && s.method === "apply") {
@@ -116,9 +118,12 @@ export function callFunction(
   args: readonly Value[],
   callNode: ts.Node,
   inheritRecursive = false,
+  self?: Value,
 ): Value {
   if (a.stack.has(fn.node) || f.depth >= MAX_CALL_DEPTH || a.budget <= 0) return passThrough(args);
-  const key = `${fn.module.file}:${fn.node.pos}:${inheritRecursive}|${args.map((v) => signature(v)).join("§")}`;
+  // Arrow functions keep the `this` of where they were written.
+  const thisValue = self && !ts.isArrowFunction(fn.node) ? self : undefined;
+  const key = `${fn.module.file}:${fn.node.pos}:${inheritRecursive}|${args.map((v) => signature(v)).join("§")}|${thisValue ? signature(thisValue, 1) : ""}`;
   let result = a.cache.get(key);
   if (!result) {
     a.budget--;
@@ -133,6 +138,7 @@ export function callFunction(
       isHandler: false,
       recursive: inheritRecursive || isRecursive(fn),
     };
+    if (thisValue) frame.scope.vars.set("this", thisValue);
     bindParameters(a, frame, fn, args, (n) => `passed to ${fn.name}() as \`${n}\``);
     a.stack.add(fn.node);
     try {
@@ -142,7 +148,7 @@ export function callFunction(
     }
     a.cache.set(key, result);
   }
-  return withStep(result, stepAt(f.module, callNode, `returned from ${fn.name}()`));
+  return withStep(result, () => stepAt(f.module, callNode, `returned from ${fn.name}()`));
 }
 
 export function bindParameters(a: Analysis, frame: Frame, fn: FnRef, args: readonly Value[], note: (n: string) => string): void {

@@ -1,8 +1,10 @@
 // Expression evaluation: what taint an expression carries, and where request data enters
 // (reads of the handler's event). Calls live in calls.ts, statements in statements.ts.
 import ts from "typescript";
+import type { PathStep } from "../types.ts";
 import { type Analysis, type Frame, report, stepAt, unsafeFlow } from "./analysis.ts";
 import { evalCall, evalNew } from "./calls.ts";
+import { classValue } from "./classes.ts";
 import { applyFacts, conditionFacts } from "./guards.ts";
 import { exportValue, lookup, setVar } from "./scope.ts";
 import {
@@ -32,10 +34,10 @@ const STRING_MAPS = new Set([
   "params",
   "cookies",
 ]);
-const STRINGS = new Set(["rawPath", "rawQueryString", "path"]);
+/** Strings: the HTTP API v2 body is text (base64 for binary); JSON.parse is what makes it an object. */
+const STRINGS = new Set(["body", "rawPath", "rawQueryString", "path"]);
 /** Set by the platform or the cloud, never by the caller. */
 const TRUSTED = new Set([
-  "requestContext",
   "isBase64Encoded",
   "httpMethod",
   "method",
@@ -75,6 +77,12 @@ function evaluate(a: Analysis, f: Frame, e: ts.Expression): Value {
       return constText((e as ts.StringLiteral).text);
     case ts.SyntaxKind.TrueKeyword:
       return constText("true");
+    case ts.SyntaxKind.ThisKeyword:
+      return lookup(a, f, "this");
+    case ts.SyntaxKind.ClassExpression: {
+      const c = e as ts.ClassExpression;
+      return classValue({ node: c, module: f.module, closure: f.scope, name: c.name?.text ?? "<anonymous>" });
+    }
     case ts.SyntaxKind.TemplateExpression:
       return template(a, f, e as ts.TemplateExpression);
     case ts.SyntaxKind.TaggedTemplateExpression:
@@ -159,16 +167,29 @@ export function member(a: Analysis, f: Frame, v: Value, name: string, node: ts.N
   if (v.api) return v.api === "fs" && name === "promises" ? v : { flows: v.flows, api: `${v.api}.${name}` };
   if (name === "length") return CLEAN;
   if (v.stringMap) return derived(v, false);
-  return derived(v);
+  // A member the object's known members do not include comes from the object's own taint only.
+  return v.props ? derived({ flows: v.flows }) : derived(v);
 }
 
 function eventMember(a: Analysis, f: Frame, name: string, node: ts.Node): Value {
   if (TRUSTED.has(name)) return CLEAN;
   if (name === "body" && a.bodyValidated) return CLEAN;
   const step = stepAt(f.module, node, `source: event.${name}`);
+  if (name === "requestContext") return requestContext(step);
   if (STRING_MAPS.has(name)) return { flows: [sourceFlow(step, true)], stringMap: true };
-  // The body may arrive parsed (an object) or as a string; queue and storage payloads are objects.
+  // Anything else (queue and storage records, a direct invocation's payload) is a parsed object.
   return { flows: [sourceFlow(step, !STRINGS.has(name))] };
+}
+
+/**
+ * The request context is the platform's, but it repeats three things the client chose: the Host
+ * header (domainName, domainPrefix), the path and the User-Agent. The rest (sourceIp, requestId,
+ * an authorizer's verified claims) is trusted.
+ */
+function requestContext(step: PathStep): Value {
+  const text = (what: string): Value => ({ flows: [sourceFlow({ ...step, note: `${step.note}.${what}` }, false)] });
+  const http: Value = { flows: [], props: new Map([["path", text("http.path")], ["userAgent", text("http.userAgent")]]) };
+  return { flows: [], props: new Map([["http", http], ["domainName", text("domainName")], ["domainPrefix", text("domainPrefix")]]) };
 }
 
 function elementAccess(a: Analysis, f: Frame, e: ts.ElementAccessExpression): Value {
@@ -178,7 +199,7 @@ function elementAccess(a: Analysis, f: Frame, e: ts.ElementAccessExpression): Va
   const key = evalExpr(a, f, arg);
   if (key.text !== undefined && deepFlows(key).length === 0 && !/[\u0001\u0002]/.test(key.text))
     return member(a, f, obj, key.text, e);
-  if (obj.event) return withStep(derived({ flows: obj.flows }, true), stepAt(f.module, e, "source: event[…]"));
+  if (obj.event) return withStep(derived({ flows: obj.flows }, true), () => stepAt(f.module, e, "source: event[…]"));
   // A constant lookup table indexed by a request key yields one of its constants.
   const fromProps = obj.props ? joinAll([...obj.props.values()]) : CLEAN;
   return join(fromProps, obj.stringMap ? derived({ flows: obj.flows }, false) : derived({ flows: obj.flows }));
@@ -292,7 +313,7 @@ function arrayLiteral(a: Analysis, f: Frame, e: ts.ArrayLiteralExpression): Valu
 export function assign(a: Analysis, f: Frame, target: ts.Expression, v: Value): void {
   const t = skipOuter(target);
   if (ts.isIdentifier(t)) {
-    setVar(f, t.text, withStep(v, stepAt(f.module, t, `assigned to \`${t.text}\``)));
+    setVar(f, t.text, withStep(v, () => stepAt(f.module, t, `assigned to \`${t.text}\``)));
     return;
   }
   if (ts.isObjectLiteralExpression(t)) {
@@ -355,6 +376,7 @@ function writeMember(a: Analysis, f: Frame, base: ts.Expression, name: string, v
 function writeBack(a: Analysis, f: Frame, target: ts.Expression, v: Value): void {
   const t = skipOuter(target);
   if (ts.isIdentifier(t)) setVar(f, t.text, v);
+  else if (t.kind === ts.SyntaxKind.ThisKeyword) setVar(f, "this", v);
   else if (ts.isPropertyAccessExpression(t)) writeMember(a, f, t.expression, t.name.text, v);
   else if (ts.isElementAccessExpression(t) && ts.isStringLiteralLike(t.argumentExpression))
     writeMember(a, f, t.expression, t.argumentExpression.text, v);

@@ -7,8 +7,8 @@ import { TAINT_RULES } from "./rules.ts";
 
 export interface HandlerScan {
   findings: Finding[];
-  /** Handlers that could not be analyzed, with why. */
-  unresolved: Array<{ target: HandlerTarget; reason: string }>;
+  /** Handlers that could not be analyzed (`index` into the targets), with why. */
+  unresolved: Array<{ index: number; target: HandlerTarget; reason: string }>;
   /** Distinct modules parsed while following the handlers' imports. */
   modules: number;
   /** Per target (same order): the text of the modules its analysis ran through. */
@@ -20,10 +20,10 @@ export function scanHandlers(root: string, targets: readonly HandlerTarget[]): H
   const seen = new Map<string, Finding>();
   const unresolved: HandlerScan["unresolved"] = [];
   const sources: string[] = [];
-  for (const target of targets) {
+  for (const [index, target] of targets.entries()) {
     const result = analyzeHandler(graph, target);
     if (!result.found) {
-      unresolved.push({ target, reason: result.reason });
+      unresolved.push({ index, target, reason: result.reason });
       sources.push("");
       continue;
     }

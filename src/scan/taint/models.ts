@@ -71,7 +71,7 @@ export function modelCall(a: Analysis, f: Frame, s: CallSite): Value | undefined
       return spec && ts.isStringLiteralLike(spec) ? requireValue(a, f.module, spec.text) : CLEAN;
     }
     case "JSON.parse":
-      return withStep(derived(arg0, true), stepAt(f.module, s.node, "JSON.parse"));
+      return withStep(derived(arg0, true), () => stepAt(f.module, s.node, "JSON.parse"));
     case "JSON.stringify":
     case "String":
     case "Buffer.from":

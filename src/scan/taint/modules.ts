@@ -12,6 +12,7 @@ export type Binding =
   | { kind: "import"; spec: string; name: string }
   | { kind: "function"; node: ts.FunctionDeclaration }
   | { kind: "var"; decl: ts.VariableDeclaration; path: readonly (string | number)[] }
+  | { kind: "class"; node: ts.ClassDeclaration }
   | { kind: "other" };
 
 export type ExportEntry =
@@ -114,7 +115,9 @@ export class ModuleGraph {
     }
     let sf: ts.SourceFile;
     try {
-      sf = ts.createSourceFile(real, text, ts.ScriptTarget.Latest, true, scriptKind(real));
+      // No parent pointers and no JSDoc: the interpreter walks down from declarations only.
+      const options = { languageVersion: ts.ScriptTarget.Latest, jsDocParsingMode: ts.JSDocParsingMode.ParseNone };
+      sf = ts.createSourceFile(real, text, options, false, scriptKind(real));
     } catch (e) {
       // The parser is recursive: thousands of nested parentheses overflow its stack.
       if (!(e instanceof RangeError)) throw e;
@@ -204,8 +207,15 @@ function indexStatement(m: ModuleInfo, stmt: ts.Statement): void {
     if (exported) m.exports.set(isDefault ? "default" : name, { kind: "local", name });
     return;
   }
-  if (ts.isClassDeclaration(stmt) || ts.isEnumDeclaration(stmt)) {
-    if (stmt.name) m.bindings.set(stmt.name.text, { kind: "other" });
+  if (ts.isClassDeclaration(stmt)) {
+    const name = stmt.name?.text ?? (isDefault ? "default" : undefined);
+    if (!name) return;
+    m.bindings.set(name, { kind: "class", node: stmt });
+    if (exported) m.exports.set(isDefault ? "default" : name, { kind: "local", name });
+    return;
+  }
+  if (ts.isEnumDeclaration(stmt)) {
+    m.bindings.set(stmt.name.text, { kind: "other" });
     return;
   }
   if (ts.isVariableStatement(stmt)) {

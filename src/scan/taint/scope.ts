@@ -4,6 +4,7 @@ import ts from "typescript";
 import type { Analysis, Frame } from "./analysis.ts";
 import { evalExpr, member } from "./expressions.ts";
 import { isRelative, type ModuleInfo, normalizePackage } from "./modules.ts";
+import { classValue } from "./classes.ts";
 import { CLEAN, derived, type Value } from "./value.ts";
 
 const GLOBALS = new Set([
@@ -106,6 +107,9 @@ function topLevel(a: Analysis, m: ModuleInfo, name: string): Value | undefined {
         if (v.fn && v.fn.name === "<anonymous>") v = { ...v, fn: { ...v.fn, name } };
         break;
       }
+      case "class":
+        v = classValue({ node: binding.node, module: m, closure: null, name });
+        break;
       case "other":
         v = CLEAN;
     }

@@ -5,14 +5,18 @@ import ts from "typescript";
 import { type Analysis, type Frame, stepAt } from "./analysis.ts";
 import { evalExpr, fnRef, member, propertyKey } from "./expressions.ts";
 import { applyFacts, conditionFacts, fact } from "./guards.ts";
+import { classValue } from "./classes.ts";
 import { checkResponse } from "./sinks.ts";
 import { CLEAN, derived, join, type Value, withStep } from "./value.ts";
 
 export type Completion = "normal" | "jump" | "exit";
 
 export function execStatements(a: Analysis, f: Frame, stmts: readonly ts.Statement[]): Completion {
-  for (const s of stmts)
+  for (const s of stmts) {
     if (ts.isFunctionDeclaration(s) && s.name) f.scope.vars.set(s.name.text, { flows: [], fn: fnRef(f, s, s.name.text) });
+    if (ts.isClassDeclaration(s) && s.name)
+      f.scope.vars.set(s.name.text, classValue({ node: s, module: f.module, closure: f.scope, name: s.name.text }));
+  }
   for (const s of stmts) {
     const c = execStatement(a, f, s);
     if (c !== "normal") return c;
@@ -74,7 +78,7 @@ function declare(a: Analysis, f: Frame, list: ts.VariableDeclarationList): void 
 export function bindName(a: Analysis, f: Frame, name: ts.BindingName, v: Value, note: (n: string) => string): void {
   if (ts.isIdentifier(name)) {
     const named = v.fn && v.fn.name === "<anonymous>" ? { ...v, fn: { ...v.fn, name: name.text } } : v;
-    f.scope.vars.set(name.text, withStep(named, stepAt(f.module, name, note(name.text))));
+    f.scope.vars.set(name.text, withStep(named, () => stepAt(f.module, name, note(name.text))));
     return;
   }
   if (ts.isObjectBindingPattern(name)) {

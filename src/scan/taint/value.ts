@@ -26,6 +26,14 @@ export interface FnRef {
   readonly name: string;
 }
 
+/** A class the interpreter can instantiate: its methods become the instance's members. */
+export interface ClassRef {
+  readonly node: ts.ClassLikeDeclaration;
+  readonly module: ModuleInfo;
+  readonly closure: Scope | null;
+  readonly name: string;
+}
+
 export interface Value {
   readonly flows: readonly Flow[];
   /** Known members: object literals, response objects. */
@@ -37,6 +45,7 @@ export interface Value {
   /** A library value by its normalized name: `fs.readFile`, `child_process`, `lodash.merge`. */
   readonly api?: string;
   readonly fn?: FnRef;
+  readonly cls?: ClassRef;
   /** A relative module (namespace import or require): members are its exports. */
   readonly module?: ModuleInfo;
   /** The handler's event object itself. */
@@ -59,14 +68,6 @@ const NO_SAFE: ReadonlySet<TaintRuleId> = new Set();
 
 export function sourceFlow(step: PathStep, structured: boolean): Flow {
   return { steps: [step], structured, safe: NO_SAFE };
-}
-
-export function tainted(flows: readonly Flow[]): Value {
-  return flows.length === 0 ? CLEAN : { flows };
-}
-
-export function isTainted(v: Value): boolean {
-  return v.flows.length > 0;
 }
 
 function flowKey(f: Flow): string {
@@ -113,6 +114,8 @@ export function join(a: Value, b: Value): Value {
   if (api !== undefined) out.api = api;
   const fn = a.fn ?? b.fn;
   if (fn !== undefined) out.fn = fn;
+  const cls = a.cls ?? b.cls;
+  if (cls !== undefined) out.cls = cls;
   const mod = a.module ?? b.module;
   if (mod !== undefined) out.module = mod;
   if (a.event || b.event) out.event = true;
@@ -181,13 +184,17 @@ function mapValue(v: Value, fn: (fs: readonly Flow[]) => readonly Flow[], depth 
   return out;
 }
 
-/** Append a path step to every flow in the value (a binding, a call, a return). */
-export function withStep(v: Value, step: PathStep): Value {
+/**
+ * Append a path step to every flow in the value (a binding, a call, a return). The step is a
+ * function so that clean values, the vast majority, never pay for computing a position.
+ */
+export function withStep(v: Value, step: () => PathStep): Value {
   if (deepFlows(v).length === 0) return v;
+  const at = step();
   return mapValue(v, (fs) =>
     fs.map((f) => {
       const steps = f.steps.length >= MAX_STEPS ? [f.steps[0]!, ...f.steps.slice(2)] : f.steps;
-      return { ...f, steps: [...steps, step] };
+      return { ...f, steps: [...steps, at] };
     }),
   );
 }
@@ -199,6 +206,7 @@ export function signature(v: Value, depth = 2): string {
   if (v.text !== undefined) parts.push(`t:${v.text.length > 60 ? v.text.slice(0, 60) : v.text}`);
   if (v.api) parts.push(`a:${v.api}`);
   if (v.fn) parts.push(`f:${v.fn.module.file}:${v.fn.node.pos}`);
+  if (v.cls) parts.push(`c:${v.cls.module.file}:${v.cls.node.pos}`);
   if (v.module) parts.push(`m:${v.module.file}`);
   if (v.event) parts.push("e");
   if (v.normalized) parts.push("n");

@@ -81,6 +81,11 @@ export class AuditLog {
     this.#checkpointAt = Number.isFinite(lastAt) ? lastAt : this.#clock();
   }
 
+  /** Records in the chain: the seq of its head (0 while empty). */
+  get length(): number {
+    return this.#lastSeq;
+  }
+
   /** Appends one record; it is committed when this returns. Details must never hold secrets. */
   append(entry: AuditEntry): AuditRecord {
     const [record] = this.appendBatch([entry]);

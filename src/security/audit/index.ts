@@ -8,6 +8,8 @@
 // Callers must never put secrets in an entry (see AuditEntry).
 
 export { AuditLog } from "./audit-log.ts";
+export { ObservedAuditLog } from "./observed.ts";
+export type { AuditListener } from "./observed.ts";
 export type { AuditLogOptions } from "./audit-log.ts";
 export { canonicalJson } from "./canonical-json.ts";
 export { parseCheckpoint } from "./checkpoint.ts";

@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS active (
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS logs (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, function TEXT NOT NULL,
-  version INTEGER NOT NULL, request_id TEXT, level TEXT NOT NULL, message TEXT NOT NULL
+  version INTEGER NOT NULL, request_id TEXT, level TEXT NOT NULL, message TEXT NOT NULL, trace_id TEXT
 );
 CREATE INDEX IF NOT EXISTS logs_by_function ON logs (function, seq);
 `;
@@ -42,8 +42,10 @@ export class SqliteStateStore implements StateStore {
   constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec(SCHEMA);
+    // Data dirs made before log lines carried trace ids.
+    if (!db.prepare("SELECT 1 FROM pragma_table_info('logs') WHERE name = 'trace_id'").get()) db.exec("ALTER TABLE logs ADD COLUMN trace_id TEXT");
     this.#insertLog = db.prepare(
-      "INSERT INTO logs (time, function, version, request_id, level, message) VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO logs (time, function, version, request_id, level, message, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
   }
 
@@ -52,7 +54,7 @@ export class SqliteStateStore implements StateStore {
     return row?.value;
   }
 
-  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>): DeployOutcome[] {
+  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>, within?: (outcomes: DeployOutcome[]) => void): DeployOutcome[] {
     return this.#transaction(() => {
       const current = this.appName();
       if (current !== undefined && current !== app) {
@@ -83,6 +85,7 @@ export class SqliteStateStore implements StateStore {
         this.#db.prepare("DELETE FROM active WHERE function = ?").run(removed.function);
         outcomes.push({ function: removed.function, version: removed.version, status: "removed" });
       }
+      within?.(outcomes);
       return outcomes;
     });
   }
@@ -122,7 +125,7 @@ export class SqliteStateStore implements StateStore {
   appendLogs(entries: LogEntry[]): void {
     if (entries.length === 0) return;
     this.#transaction(() => {
-      for (const e of entries) this.#insertLog.run(e.time, e.function, e.version, e.requestId, e.level, e.message);
+      for (const e of entries) this.#insertLog.run(e.time, e.function, e.version, e.requestId, e.level, e.message, e.traceId ?? null);
     });
     this.#logsSincePrune += entries.length;
     if (this.#logsSincePrune >= 1_000) this.#pruneLogs();
@@ -131,7 +134,7 @@ export class SqliteStateStore implements StateStore {
   readLogs(fn: string, afterSeq: number, limit: number): LogEntry[] {
     const rows = this.#db
       .prepare(
-        "SELECT seq, time, function, version, request_id, level, message FROM logs WHERE function = ? AND seq > ? ORDER BY seq LIMIT ?",
+        "SELECT seq, time, function, version, request_id, level, message, trace_id FROM logs WHERE function = ? AND seq > ? ORDER BY seq LIMIT ?",
       )
       .all(fn, afterSeq, limit) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
@@ -142,6 +145,7 @@ export class SqliteStateStore implements StateStore {
       requestId: (r.request_id as string | null) ?? null,
       level: r.level as LogEntry["level"],
       message: r.message as string,
+      traceId: (r.trace_id as string | null) ?? null,
     }));
   }
 

@@ -126,11 +126,11 @@ describe("parseManifest errors", () => {
         `    triggers: [{ http: ${b} }]`,
       );
     const field = "functions.g.triggers[0].http.path";
-    assertAt(invalidYaml(twice("{ method: GET, path: /x }", "{ method: GET, path: /x }")), 8, field);
-    assertAt(invalidYaml(twice("{ method: GET, path: '/u/{id}' }", "{ method: GET, path: '/u/{name}' }")), 8, field);
-    assertAt(invalidYaml(twice("{ method: ANY, path: /x }", "{ method: DELETE, path: /x }")), 8, field);
-    assertAt(invalidYaml(twice("{ method: POST, path: /x }", "{ method: ANY, path: /x }")), 8, field);
-    const sameFunction = withCharge("triggers:", "  - http: { method: GET, path: / }", "  - http: { method: GET, path: / }");
+    assertAt(invalidYaml(twice("{ method: GET, path: /x, auth: none }", "{ method: GET, path: /x, auth: none }")), 8, field);
+    assertAt(invalidYaml(twice("{ method: GET, path: '/u/{id}', auth: none }", "{ method: GET, path: '/u/{name}', auth: none }")), 8, field);
+    assertAt(invalidYaml(twice("{ method: ANY, path: /x, auth: none }", "{ method: DELETE, path: /x, auth: none }")), 8, field);
+    assertAt(invalidYaml(twice("{ method: POST, path: /x, auth: none }", "{ method: ANY, path: /x, auth: none }")), 8, field);
+    const sameFunction = withCharge("triggers:", "  - http: { method: GET, path: /, auth: none }", "  - http: { method: GET, path: /, auth: none }");
     assertAt(invalidYaml(sameFunction), 7, "functions.charge.triggers[1].http.path");
   });
 });

@@ -6,6 +6,7 @@ import { assertAt, invalid, lines } from "./expect-invalid.ts";
 
 const FULL = lines(
   "app: payments",
+  "jwt: { issuer: https://id.example.com/, audience: payments, jwksUrl: https://id.example.com/jwks.json }",
   "functions:",
   "  charge:",
   "    handler: src/charge.ts",
@@ -40,6 +41,15 @@ describe("parseManifest on a valid manifest", () => {
         { kind: "http", method: "POST", path: "/charge", auth: "jwt" },
         { kind: "http", method: "GET", path: "/charges/{id}", auth: "none" },
       ],
+      jwt: {
+        issuer: "https://id.example.com/",
+        audience: ["payments"],
+        jwksUrl: "https://id.example.com/jwks.json",
+        algorithms: ["RS256", "ES256"],
+        rolesClaim: "roles",
+        scopesClaim: "scope",
+        clockSkewMs: 30_000,
+      },
     });
     assert.deepEqual({ ...manifest.functions["refund"] }, {
       name: "refund",
@@ -53,10 +63,10 @@ describe("parseManifest on a valid manifest", () => {
     });
   });
 
-  it("leaves auth unset when the route does not say it (the edge decides, never open by default)", () => {
-    const text = lines("app: a", "functions:", "  f:", "    handler: f.ts", "    triggers: [{ http: { method: GET, path: / } }]");
+  it("keeps the auth a route declares, with its roles and scopes", () => {
+    const text = lines("app: a", "functions:", "  f:", "    handler: f.ts", "    triggers: [{ http: { method: GET, path: /, auth: apiKey, roles: [ops] } }]");
     const trigger = parseManifest(text, "bulwark.yaml").manifest.functions["f"]?.triggers[0];
-    assert.deepEqual(trigger, { kind: "http", method: "GET", path: "/" });
+    assert.deepEqual(trigger, { kind: "http", method: "GET", path: "/", auth: "apiKey", roles: ["ops"] });
   });
 
   it("keeps functions in a null-prototype object, so names like constructor are safe to look up", () => {
@@ -69,10 +79,10 @@ describe("parseManifest on a valid manifest", () => {
 
   it("locates values so I/O code can point at the handler line", () => {
     const { locate } = parseManifest(FULL, "bulwark.yaml");
-    assert.deepEqual(locate(["functions", "refund", "handler"]), { line: 14, column: 14 });
-    assert.deepEqual(locate(["functions", "charge", "triggers", 1, "http", "path"]), { line: 12, column: 36 });
+    assert.deepEqual(locate(["functions", "refund", "handler"]), { line: 15, column: 14 });
+    assert.deepEqual(locate(["functions", "charge", "triggers", 1, "http", "path"]), { line: 13, column: 36 });
     // A path that leaves the document points at the deepest node it reached.
-    assert.deepEqual(locate(["functions", "refund", "nothing"]), { line: 14, column: 5 });
+    assert.deepEqual(locate(["functions", "refund", "nothing"]), { line: 15, column: 5 });
   });
 
   it("accepts every HTTP method on distinct paths and distinct methods on one path", () => {
@@ -82,14 +92,14 @@ describe("parseManifest on a valid manifest", () => {
       "  f:",
       "    handler: f.ts",
       "    triggers:",
-      "      - http: { method: GET, path: '/users/{id}' }",
-      "      - http: { method: PUT, path: '/users/{id}' }",
-      "      - http: { method: GET, path: '/users/me' }",
-      "      - http: { method: GET, path: '/users/{id}/{rest+}' }",
+      "      - http: { method: GET, path: '/users/{id}', auth: none }",
+      "      - http: { method: PUT, path: '/users/{id}', auth: none }",
+      "      - http: { method: GET, path: '/users/me', auth: none }",
+      "      - http: { method: GET, path: '/users/{id}/{rest+}', auth: none }",
       "  g:",
       "    handler: g.ts",
       "    triggers:",
-      "      - http: { method: ANY, path: '/other' }",
+      "      - http: { method: ANY, path: '/other', auth: none }",
     );
     assert.equal(parseManifest(text, "bulwark.yaml").manifest.functions["f"]?.triggers.length, 4);
   });
@@ -98,7 +108,7 @@ describe("parseManifest on a valid manifest", () => {
 describe("validateManifestObject", () => {
   const raw = {
     app: "payments",
-    functions: { charge: { handler: "src/charge.ts", memory: "128Mi", triggers: [{ http: { method: "POST", path: "/charge" } }] } },
+    functions: { charge: { handler: "src/charge.ts", memory: "128Mi", triggers: [{ http: { method: "POST", path: "/charge", auth: "apiKey" } }] } },
   };
 
   it("normalizes the raw shape received as JSON exactly like the YAML path", () => {

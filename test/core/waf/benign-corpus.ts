@@ -169,6 +169,8 @@ export const BENIGN_TEXTS: readonly string[] = [
   "> Quote: \"Stay hungry, stay foolish\"",
   "| Name | Qty |\n|---|---|\n| Apple | 3 |",
   "1. First step\n2. Second step\n3. Done",
+  "Name;Email;ID\nJohn;john@example.com;42\nJane;jane@example.com;43",
+  "id,name,email\n1,Jane,jane@example.com",
   "~~old price~~ new price",
   "<p>Hello <b>world</b></p>",
   "<a href=\"https://example.com\" title=\"Go online\">Example</a>",

@@ -68,6 +68,17 @@ describe("WAF locations", () => {
     assert.equal(inspect({ headers: { referer: "http://localhost/?q=<script>alert(1)</script>" } })?.class, "xss");
   });
 
+  it("remembers clean header values per rule set, never a match", () => {
+    const fresh = compileWaf();
+    const request = (headers: WafRequest["headers"]) => fresh.inspect({ ...EMPTY, headers });
+    assert.equal(request({ referer: "http://localhost/" }), null);
+    assert.equal(request({ referer: "http://localhost/" }), null);
+    assert.equal(request({ "x-callback": "http://localhost/" })?.class, "ssrf");
+    assert.equal(request({ "x-callback": "http://localhost/" })?.class, "ssrf");
+    for (let i = 0; i < 3000; i++) assert.equal(request({ "user-agent": `agent/${i}.0 (x; y)` }), null);
+    assert.equal(request({ "user-agent": "agent/1.0 (x; y) ' or 1=1--" })?.class, "sqli");
+  });
+
   it("inspects each cookie value", () => {
     const match = inspect({ headers: { cookie: "theme=dark; cart=%27%20or%201%3D1--; _ga=GA1.2.3" } });
     assert.equal(match?.location, "header:cookie");

@@ -1,7 +1,11 @@
 // Each rule, by id: one attack it must catch and the nearest prose it must let through.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { normalize } from "../../../src/core/waf/decode.ts";
 import { compileWaf, listWafRules, type WafMatch } from "../../../src/core/waf/index.ts";
+import { WAF_RULES } from "../../../src/core/waf/rules.ts";
+import { ATTACKS } from "./attack-corpus.ts";
+import { BENIGN_TEXTS } from "./benign-corpus.ts";
 
 const waf = compileWaf();
 const inBody = (text: string): WafMatch | null => waf.inspect({ path: "/", query: "", headers: {}, body: { v: text } });
@@ -70,6 +74,25 @@ describe("WAF rules", () => {
       assert.equal(inBody(nearMiss), null);
     });
   }
+});
+
+describe("WAF rule gates", () => {
+  // A rule is only tried on values holding the characters of one of its `needs` literals. If a
+  // pattern could match without one, the gate would silently switch the rule off for that input.
+  it("never hide a value a rule's pattern matches", () => {
+    const samples = [...Object.values(ATTACKS).flat(), ...BENIGN_TEXTS, ...Object.values(CASES).flat()];
+    const wrong: string[] = [];
+    for (const sample of samples) {
+      for (const form of [false, true]) {
+        const views = normalize(sample, form);
+        for (const rule of WAF_RULES) {
+          const view = views.view(rule.view);
+          if (rule.find(view) && !rule.needs.some((literal) => view.includes(literal))) wrong.push(`${rule.id}: ${sample}`);
+        }
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
 });
 
 describe("WAF SSRF host spellings", () => {

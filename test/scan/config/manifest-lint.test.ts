@@ -31,7 +31,7 @@ describe("lintManifest", () => {
   });
 
   it("flags wildcard grants and egress to any host as high", () => {
-    assert.deepEqual(fields("manifest/wildcard-grant"), ["functions.upload.permissions.buckets.*", "functions.upload.permissions.secrets[0]"]);
+    assert.deepEqual(fields("manifest/wildcard-grant"), ["functions.upload.permissions.objects.*", "functions.upload.permissions.secrets[0]"]);
     assert.deepEqual(fields("manifest/egress-any"), ["functions.upload.permissions.egress[0]"]);
     assert.ok(findings.filter((f) => f.ruleId.startsWith("manifest/egress") || f.ruleId === "manifest/wildcard-grant").every((f) => f.severity === "high"));
   });
@@ -45,7 +45,7 @@ describe("lintManifest", () => {
     assert.deepEqual(fields("manifest/unused-grant"), ["functions.charge.permissions.secrets[1]"]);
   });
 
-  it("flags a role-scoped route whose handler reads the tenant, unless tenantFrom is set", () => {
+  it("flags a role-scoped route whose handler reads the tenant, unless the function isolates tenants", () => {
     assert.deepEqual(fields("manifest/tenant-isolation-missing"), ["functions.tenant.tenantFrom"]);
   });
 

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { cvss3BaseScore } from "../../../src/scan/deps/cvss.ts";
 import { affects, loadAdvisories, type OsvAffected, type OsvEvent, severityOf } from "../../../src/scan/deps/osv.ts";
-import { writeProject } from "../project.ts";
+import { writeProject } from "../write-project.ts";
 
 const snapshot = fileURLToPath(new URL("../fixtures/osv/", import.meta.url));
 

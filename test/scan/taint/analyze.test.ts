@@ -5,7 +5,7 @@ import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { analyzeFile, scanHandlers } from "../../../src/scan/index.ts";
-import { writeProject } from "../project.ts";
+import { writeProject } from "../write-project.ts";
 
 function rulesOf(files: Record<string, string>, entry = "h.ts"): string[] {
   const dir = writeProject(files);
@@ -181,5 +181,116 @@ export async function handler(e) { exec(a(e.body, 3)); }`;
     const fns = Array.from({ length: 20 }, (_, i) => `function f${i}(x) { return f${i + 1}(x); }`).join("\n");
     const code = `${EXEC}${fns}\nfunction f20(x) { return x; }\nexport async function handler(e) { exec(f0(e.body)); }`;
     assert.deepEqual(rulesOf({ "h.ts": code }), ["taint/command-injection"]);
+  });
+});
+
+describe("sanitizers and sink boundaries", () => {
+  const cases: Array<[string, string, string[]]> = [
+    [
+      "ajv.validate(schema, body) as a guard",
+      `import Ajv from "ajv"; import _ from "lodash"; const ajv = new Ajv();
+export async function handler(e) { const b = JSON.parse(e.body); if (!ajv.validate({ type: "object" }, b)) throw new Error("bad"); _.merge({}, b); }`,
+      [],
+    ],
+    [
+      "Number() before SQL",
+      `import { Pool } from "pg"; const db = new Pool();
+export async function handler(e) { const n = Number(e.queryStringParameters.id); return db.query("SELECT * FROM t WHERE id = " + n); }`,
+      [],
+    ],
+    [
+      "a fixed origin with the input after its slash",
+      `export async function handler(e) { return fetch(\`https://api.example.com/\${e.queryStringParameters.q}\`); }`,
+      [],
+    ],
+    [
+      "an origin without its slash is not fixed (api.example.com.evil.test)",
+      `export async function handler(e) { return fetch(\`https://api.example.com\${e.queryStringParameters.q}\`); }`,
+      ["taint/ssrf"],
+    ],
+    [
+      "new URL(input, base) lets an absolute input replace the base",
+      `export async function handler(e) { return fetch(new URL(e.queryStringParameters.q, "https://api.example.com")); }`,
+      ["taint/ssrf"],
+    ],
+    [
+      "new URL('/path/' + input, base) keeps the base's origin",
+      `export async function handler(e) { return fetch(new URL("/users/" + e.queryStringParameters.q, "https://api.example.com")); }`,
+      [],
+    ],
+    [
+      "path.resolve without the containment check",
+      `import fs from "node:fs"; import path from "node:path";
+export async function handler(e) { return fs.readFileSync(path.resolve("/data", e.queryStringParameters.f)); }`,
+      ["taint/path-traversal"],
+    ],
+    [
+      "a hash of the input names a file",
+      `import fs from "node:fs"; import { createHash } from "node:crypto";
+export async function handler(e) { const k = createHash("sha256").update(e.body).digest("hex"); return fs.readFileSync("/cache/" + k); }`,
+      [],
+    ],
+    [
+      "JSON.stringify does not escape markup",
+      `export async function handler(e) { return { headers: { "content-type": "text/html" }, body: "<pre>" + JSON.stringify(JSON.parse(e.body)) + "</pre>" }; }`,
+      ["taint/xss"],
+    ],
+    [
+      "key-value reads are not SQL",
+      `export async function handler(e, ctx) { const { id } = e.pathParameters; return ctx.kv("orders").get(id); }`,
+      [],
+    ],
+    [
+      "a query-string map as a whole is an operator injection (?$where=…)",
+      `import { MongoClient } from "mongodb"; const c = new MongoClient("mongodb://db").db("a").collection("b");
+export async function handler(e) { return c.find(e.queryStringParameters).toArray(); }`,
+      ["taint/nosql-injection"],
+    ],
+    [
+      "a denylist check on a merge key",
+      `function merge(t, s) { for (const k of Object.keys(s)) { if (["__proto__", "constructor", "prototype"].includes(k)) continue; if (typeof s[k] === "object") merge(t[k] ??= {}, s[k]); else t[k] = s[k]; } }
+export async function handler(e) { merge({}, JSON.parse(e.body)); }`,
+      [],
+    ],
+  ];
+  for (const [name, code, expected] of cases) it(name, () => assert.deepEqual(rulesOf({ "h.ts": code }), expected));
+});
+
+describe("event sources (API Gateway HTTP API v2, as Bulwark's edge builds it)", () => {
+  it("the body is a string: as a filter value it is not an operator object", () => {
+    const code = `import { MongoClient } from "mongodb"; const c = new MongoClient("mongodb://db").db("a").collection("b");
+export async function handler(e) { return c.findOne({ name: e.body }); }`;
+    assert.deepEqual(rulesOf({ "h.ts": code }), []);
+  });
+
+  it("the request context repeats the Host header and the User-Agent, not the source IP", () => {
+    const code = `${EXEC}export async function handler(e) {
+  exec("log " + e.requestContext.http.sourceIp + " " + e.requestContext.requestId);
+  exec("log " + e.requestContext.http.userAgent);
+}`;
+    const dir = writeProject({ "h.ts": code });
+    const findings = analyzeFile(dir, join(dir, "h.ts"));
+    assert.deepEqual(findings.map((f) => [f.line, f.path[0]!.note]), [[4, "source: event.requestContext.http.userAgent"]]);
+  });
+});
+
+describe("classes", () => {
+  it("enters constructors and methods with `this`, parameter properties and inherited methods", () => {
+    const rules = rulesOf({
+      "h.ts": `import { Pool } from "pg"; import { Repo } from "./repo.ts";
+export async function handler(e) { const repo = new Repo(new Pool()); return repo.find(e.queryStringParameters.id); }`,
+      "repo.ts": `class Base { where(id) { return "SELECT * FROM t WHERE id = '" + id + "'"; } }
+export class Repo extends Base {
+  constructor(private db) { super(); }
+  find(id) { return this.db.query(this.where(id)); }
+}`,
+    });
+    assert.deepEqual(rules, ["taint/sql-injection"]);
+  });
+
+  it("keeps what the constructor stored on `this` apart per instance", () => {
+    const code = `${EXEC}class Job { constructor(cmd) { this.cmd = cmd; } run() { exec(this.cmd); } }
+export async function handler(e) { new Job("uptime").run(); }`;
+    assert.deepEqual(rulesOf({ "h.ts": code }), []);
   });
 });

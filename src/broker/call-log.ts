@@ -1,0 +1,54 @@
+// Every broker call, counted in memory and written in batches off the call path: one
+// transaction per tick, not one per call. Bounded: past MAX_PENDING distinct tuples a batch is
+// written at once. Resources are the names the function asked for (never tenant partitions).
+import type { CallCount, CallLogStore } from "../store/call-log.ts";
+
+const MAX_PENDING = 5_000;
+const MAX_RESOURCE = 300;
+
+export class CallRecorder {
+  readonly #store: CallLogStore;
+  #pending = new Map<string, Omit<CallCount, "lastAt"> & { lastMs: number }>();
+  #scheduled = false;
+  #dropped = 0;
+
+  constructor(store: CallLogStore) {
+    this.#store = store;
+  }
+
+  /** Tuples the store refused at its bound since start. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  record(fn: string, action: string, resource: string, allowed: boolean): void {
+    const cut = resource.slice(0, MAX_RESOURCE);
+    // NUL cannot occur in a function name or an action, so the key is unambiguous.
+    const key = `${fn}\u0000${action}\u0000${allowed ? 1 : 0}\u0000${cut}`;
+    const entry = this.#pending.get(key);
+    if (entry !== undefined) {
+      entry.count++;
+      entry.lastMs = Date.now();
+    } else {
+      this.#pending.set(key, { function: fn, action, resource: cut, allowed, count: 1, lastMs: Date.now() });
+    }
+    if (this.#pending.size >= MAX_PENDING) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#pending.size === 0) return;
+    const batch: CallCount[] = [...this.#pending.values()].map(({ lastMs, ...c }) => ({ ...c, lastAt: new Date(lastMs).toISOString() }));
+    this.#pending = new Map();
+    this.#dropped += this.#store.add(batch);
+  }
+
+  calls(fn: string): CallCount[] {
+    this.flush();
+    return this.#store.calls(fn);
+  }
+}

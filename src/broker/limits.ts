@@ -1,0 +1,33 @@
+// What one value, one namespace and one outbound request may hold. A broker reply crosses the
+// sandbox channel as one frame (protocol.ts, 8 MiB of JSON) with bytes in base64, so objects and
+// fetch bodies stop at 5 MiB: 5 MiB in base64 plus framing fits, 6 MiB would not.
+import { KV_VALUE_MAX_BYTES } from "../core/keys.ts";
+import type { Quota } from "../store/sealed.ts";
+
+export interface BrokerLimits {
+  secretMaxBytes: number;
+  /** Versions kept per secret; older ones are deleted on rotate. */
+  secretVersionsKept: number;
+  kvValueMaxBytes: number;
+  kvQuota: Quota;
+  objectMaxBytes: number;
+  objectQuota: Quota;
+  /** Most keys one list call returns. */
+  listMax: number;
+  fetchTimeoutMs: number;
+  fetchRequestMaxBytes: number;
+  fetchResponseMaxBytes: number;
+}
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  secretMaxBytes: 64 * 1024,
+  secretVersionsKept: 10,
+  kvValueMaxBytes: KV_VALUE_MAX_BYTES,
+  kvQuota: { maxEntries: 100_000, maxBytes: 256 * 1024 * 1024 },
+  objectMaxBytes: 5 * 1024 * 1024,
+  objectQuota: { maxEntries: 100_000, maxBytes: 2 * 1024 * 1024 * 1024 },
+  listMax: 1000,
+  fetchTimeoutMs: 10_000,
+  fetchRequestMaxBytes: 5 * 1024 * 1024,
+  fetchResponseMaxBytes: 5 * 1024 * 1024,
+};

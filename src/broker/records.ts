@@ -1,0 +1,154 @@
+// What the broker leaves behind: security events for refusals and tampering, and audit records
+// with the function as the actor. Secret reads are audited durably before the value is handed
+// out (a sensitive read, DESIGN.md); refusals are high-volume under attack, so their audit
+// records are batched off the call path, like security events, and written at once past a bound.
+import type { Logger } from "pino";
+import type { AuditEntry, AuditLog } from "../security/audit/index.ts";
+import type { Severity } from "../security/events.ts";
+import type { SecurityEventRecorder } from "../security/recorder.ts";
+
+export interface CallOwner {
+  function: string;
+  version: number;
+  tenant?: string;
+}
+
+export interface Refusal {
+  owner: CallOwner;
+  requestId: string | null;
+  action: string;
+  resource: string;
+  /** core/policy DenyReason, or an egress reason (blocked-address, plaintext-http), or no-invocation. */
+  reason: string;
+  /** The grant that would allow the call, as manifest YAML. */
+  missing?: string;
+  message: string;
+}
+
+const MAX_PENDING_AUDIT = 1_000;
+const TRAVERSAL_RULES: ReadonlySet<string> = new Set([
+  "leading-slash", "backslash", "drive-letter", "dot-segment", "encoded-traversal", "malformed-encoding", "empty-segment",
+]);
+
+export class BrokerRecords {
+  readonly #events: SecurityEventRecorder;
+  readonly #audit: AuditLog;
+  readonly #log: Logger | undefined;
+  #pending: AuditEntry[] = [];
+  #scheduled = false;
+
+  constructor(events: SecurityEventRecorder, audit: AuditLog, log?: Logger) {
+    this.#events = events;
+    this.#audit = audit;
+    this.#log = log;
+  }
+
+  /** A refused capability call: `capability.denied`, or `egress.blocked` for an address refusal. */
+  refused(r: Refusal): void {
+    const egress = r.reason === "blocked-address" || r.reason === "plaintext-http";
+    const details = {
+      action: r.action,
+      resource: r.resource,
+      denyReason: r.reason,
+      version: r.owner.version,
+      ...(r.missing === undefined ? {} : { missing: r.missing }),
+      ...(r.owner.tenant === undefined ? {} : { tenant: r.owner.tenant }),
+    };
+    const severity: Severity = r.reason === "blocked-address" ? "high" : "medium";
+    this.#events.record({
+      type: egress ? "egress.blocked" : "capability.denied",
+      severity,
+      function: r.owner.function,
+      reason: r.message,
+      ...(r.requestId === null ? {} : { requestId: r.requestId }),
+      details,
+    });
+    this.#queueAudit({
+      actor: { type: "function", id: r.owner.function },
+      action: egress ? "egress.blocked" : "capability.denied",
+      target: `${r.action}:${r.resource}`,
+      outcome: "denied",
+      requestId: r.requestId,
+      details,
+    });
+  }
+
+  /** A stored value that failed authentication: a swapped or edited row, or a foreign key. */
+  tampered(owner: CallOwner, requestId: string | null, action: string, resource: string): void {
+    const details = { action, resource, version: owner.version };
+    this.#events.record({
+      type: "data.tampered",
+      severity: "high",
+      function: owner.function,
+      reason: `a stored value for ${action} on ${resource} failed its integrity check`,
+      ...(requestId === null ? {} : { requestId }),
+      details,
+    });
+    this.#queueAudit({ actor: { type: "function", id: owner.function }, action: "data.tampered", target: `${action}:${resource}`, outcome: "failure", requestId, details });
+  }
+
+  /**
+   * A KV or object key core/keys.ts refused. Traversal spellings (`../`, absolute, encoded) are
+   * an attack on the object store's paths (CWE-22): high; other malformed keys are low.
+   */
+  keyRefused(owner: CallOwner, requestId: string | null, action: string, resource: string, rule: string): void {
+    const traversal = TRAVERSAL_RULES.has(rule);
+    const details = { action, resource, rule, version: owner.version };
+    this.#events.record({
+      type: "broker.key_refused",
+      severity: traversal ? "high" : "low",
+      function: owner.function,
+      reason: `${action} on ${resource} with a key refused by rule ${rule}${traversal ? " (path traversal)" : ""}`,
+      ...(requestId === null ? {} : { requestId }),
+      details,
+    });
+    if (traversal) {
+      this.#queueAudit({ actor: { type: "function", id: owner.function }, action: "broker.key_refused", target: `${action}:${resource}`, outcome: "denied", requestId, details });
+    }
+  }
+
+  /** A TLS verification failure on egress: a misconfigured peer, or someone in the middle. */
+  tlsFailed(owner: CallOwner, requestId: string | null, resource: string, code: string): void {
+    this.#events.record({
+      type: "egress.tls_failed",
+      severity: "medium",
+      function: owner.function,
+      reason: `TLS verification of ${resource} failed (${code})`,
+      ...(requestId === null ? {} : { requestId }),
+      details: { resource, code },
+    });
+  }
+
+  /** Durable before it returns: the caller hands the value out only after this. */
+  secretRead(owner: CallOwner, requestId: string | null, name: string, version: number): void {
+    this.#audit.append({
+      actor: { type: "function", id: owner.function },
+      action: "secret.read",
+      target: `secret:${name}`,
+      outcome: "success",
+      requestId,
+      details: { version, functionVersion: owner.version, ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }) },
+    });
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
+    try {
+      this.#audit.appendBatch(batch);
+    } catch (e) {
+      this.#log?.error({ err: e instanceof Error ? e.message : String(e), records: batch.length }, "broker audit records could not be written");
+    }
+  }
+
+  #queueAudit(entry: AuditEntry): void {
+    this.#pending.push(entry);
+    if (this.#pending.length >= MAX_PENDING_AUDIT) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+}

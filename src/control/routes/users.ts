@@ -1,0 +1,63 @@
+// Users and their roles. Creating a user WITH roles, like changing roles, is a role
+// grant: it needs roles.manage (and so a fresh MFA check), not just users.manage.
+import type { ControlRequest, ControlRoute } from "../route.ts";
+
+const SMALL_BODY = 4096;
+
+export const userRoutes: ControlRoute[] = [
+  { method: "GET", pattern: /^\/v1\/users$/, action: "users.manage", target: () => "users", handle: (r) => r.platform.people.accounts.list() },
+  {
+    method: "POST",
+    pattern: /^\/v1\/users$/,
+    action: "users.manage",
+    handle: async (r) => {
+      const { name, roles } = (await r.body(SMALL_BODY)) as { name?: unknown; roles?: unknown };
+      r.audit.target = `user:${String(name).slice(0, 64)}`;
+      if (Array.isArray(roles) && roles.length > 0) r.require("roles.manage");
+      const created = await r.platform.people.accounts.add(name, roles ?? [], by(r));
+      r.audit.details = { change: "created", roles: created.user.roles };
+      return created;
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/users\/([^/]+)\/roles$/,
+    action: "roles.manage",
+    target: (r) => `user:${r.params[0]}`,
+    handle: async (r) => {
+      const { roles } = (await r.body(SMALL_BODY)) as { roles?: unknown };
+      const before = r.platform.people.accounts.list().find((u) => u.name === r.params[0])?.roles ?? [];
+      const after = r.platform.people.accounts.setRoles(r.params[0]!, roles);
+      r.audit.details = { before, after: after.roles };
+      return after;
+    },
+  },
+  {
+    method: "POST",
+    pattern: /^\/v1\/users\/([^/]+)\/reset-password$/,
+    action: "users.manage",
+    target: (r) => `user:${r.params[0]}`,
+    handle: (r) => {
+      r.audit.details = { change: "reset-password" };
+      return r.platform.people.accounts.resetPassword(r.params[0]!);
+    },
+  },
+  ...(["disable", "enable", "reset-mfa"] as const).map(
+    (change): ControlRoute => ({
+      method: "POST",
+      pattern: new RegExp(`^/v1/users/([^/]+)/${change}$`),
+      action: "users.manage",
+      target: (r) => `user:${r.params[0]}`,
+      handle: (r) => {
+        r.audit.details = { change };
+        const accounts = r.platform.people.accounts;
+        return change === "disable" ? accounts.disable(r.params[0]!) : change === "enable" ? accounts.enable(r.params[0]!) : accounts.resetMfa(r.params[0]!);
+      },
+    }),
+  ),
+];
+
+/** How the audit trail and listings name whoever made a change. */
+export function by(r: ControlRequest): string {
+  return `${r.actor.type}:${r.actor.id}`;
+}

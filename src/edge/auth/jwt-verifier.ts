@@ -1,0 +1,157 @@
+// Verifies bearer JWTs for one app's `jwt:` block with jose: signature with a key from the JWKS
+// (or the named shared secret), algorithm from the configured list only, then iss, aud, exp and
+// nbf with the configured clock skew (RFC 7519 §7.2, RFC 8725 §3.1-3.9).
+//
+// The JWKS is fetched on first use, cached, and fetched again when a token names a kid the cache
+// does not hold, at most once per cooldown: a flood of tokens with made-up kids costs the issuer
+// one request per cooldown, not one per token. After a failed fetch the verifier answers
+// "unavailable" for a short backoff instead of fetching again on every request.
+import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { principalFromClaims, type TokenPrincipal } from "../../core/auth/claims.ts";
+import type { JwtConfig } from "../../core/manifest/types.ts";
+
+export type JwtFailureReason =
+  | "malformed"
+  | "expired"
+  | "not yet valid"
+  | "bad signature"
+  | "algorithm not allowed"
+  | "wrong issuer"
+  | "wrong audience"
+  | "unknown kid"
+  | "invalid claims";
+
+export type JwtResult =
+  | { ok: true; principal: TokenPrincipal; claims: JWTPayload }
+  | { ok: false; reason: JwtFailureReason }
+  /** The keys to verify with could not be had (issuer down, secret missing): not the caller's fault. */
+  | { ok: false; unavailable: string };
+
+export interface JwtVerifierOptions {
+  /** The value of a named platform secret, for `secretName` (HMAC) configs. */
+  secret(name: string): Uint8Array;
+  /** Least time between two JWKS fetches caused by unknown kids (default 30 s). */
+  cooldownMs?: number;
+  /** Longest a fetched JWKS is used before it is fetched again (default 10 min). */
+  cacheMaxAgeMs?: number;
+}
+
+const FETCH_TIMEOUT_MS = 5_000;
+const FAILED_FETCH_BACKOFF_MS = 5_000;
+const MAX_JWKS_BYTES = 512 * 1024;
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output. */
+const HMAC_KEY_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+
+class KeysUnavailable extends Error {
+  override name = "KeysUnavailable";
+}
+
+export class JwtVerifier {
+  readonly #config: JwtConfig;
+  readonly #key: JWTVerifyGetKey;
+  #retryAt = 0;
+
+  constructor(config: JwtConfig, options: JwtVerifierOptions) {
+    this.#config = config;
+    this.#key = config.jwksUrl !== undefined ? this.#remoteKeys(config.jwksUrl, options) : this.#sharedSecret(config, options);
+  }
+
+  async verify(token: string): Promise<JwtResult> {
+    const config = this.#config;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#key, {
+        issuer: config.issuer,
+        audience: config.audience,
+        algorithms: config.algorithms,
+        clockTolerance: Math.floor(config.clockSkewMs / 1000),
+        requiredClaims: ["exp"],
+      }));
+    } catch (e) {
+      if (e instanceof KeysUnavailable) return { ok: false, unavailable: e.message };
+      return { ok: false, reason: failureReason(e) };
+    }
+    const claims = principalFromClaims(payload, config.rolesClaim, config.scopesClaim);
+    if (!claims.ok) return { ok: false, reason: "invalid claims" };
+    return { ok: true, principal: claims.principal, claims: payload };
+  }
+
+  #remoteKeys(url: string, options: JwtVerifierOptions): JWTVerifyGetKey {
+    const jwks = createRemoteJWKSet(new URL(url), {
+      cooldownDuration: options.cooldownMs ?? 30_000,
+      cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
+      timeoutDuration: FETCH_TIMEOUT_MS,
+      [customFetch]: (input: string, init: RequestInit) => this.#fetchJwks(input, init),
+    });
+    return async (header, token) => {
+      try {
+        return await jwks(header, token);
+      } catch (e) {
+        // A kid the issuer does not publish, or an ambiguous one, is the token's fault.
+        if (hasCode(e, "ERR_JWKS_NO_MATCHING_KEY", "ERR_JWKS_MULTIPLE_MATCHING_KEYS", "ERR_JOSE_NOT_SUPPORTED")) throw e;
+        throw new KeysUnavailable(`the JWKS at ${url} could not be used: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+  }
+
+  /** Fetches with a size cap, and backs off after a failure so a dead issuer is not hammered. */
+  async #fetchJwks(input: string, init: RequestInit): Promise<Response> {
+    if (Date.now() < this.#retryAt) throw new Error("backing off after a failed fetch");
+    try {
+      const res = await fetch(input, init);
+      const body = await readCapped(res, MAX_JWKS_BYTES);
+      if (res.status !== 200) this.#retryAt = Date.now() + FAILED_FETCH_BACKOFF_MS;
+      return new Response(body, { status: res.status, headers: res.headers });
+    } catch (e) {
+      this.#retryAt = Date.now() + FAILED_FETCH_BACKOFF_MS;
+      throw e;
+    }
+  }
+
+  #sharedSecret(config: JwtConfig, options: JwtVerifierOptions): JWTVerifyGetKey {
+    const name = config.secretName!;
+    const minBytes = Math.max(...config.algorithms.map((a) => HMAC_KEY_BYTES[a] ?? 0));
+    return () => {
+      let secret: Uint8Array;
+      try {
+        secret = options.secret(name);
+      } catch {
+        throw new KeysUnavailable(`the jwt secret ${name} could not be read`);
+      }
+      if (secret.length < minBytes) throw new KeysUnavailable(`the jwt secret ${name} is shorter than ${minBytes} bytes`);
+      return secret;
+    };
+  }
+}
+
+function failureReason(e: unknown): JwtFailureReason {
+  if (hasCode(e, "ERR_JWT_EXPIRED")) return "expired";
+  if (hasCode(e, "ERR_JWS_SIGNATURE_VERIFICATION_FAILED")) return "bad signature";
+  if (hasCode(e, "ERR_JOSE_ALG_NOT_ALLOWED")) return "algorithm not allowed";
+  if (hasCode(e, "ERR_JWKS_NO_MATCHING_KEY", "ERR_JWKS_MULTIPLE_MATCHING_KEYS")) return "unknown kid";
+  if (hasCode(e, "ERR_JWT_CLAIM_VALIDATION_FAILED")) {
+    const { claim, reason } = e as { claim?: string; reason?: string };
+    if (reason === "check_failed" && claim === "nbf") return "not yet valid";
+    if (reason === "check_failed" && claim === "iss") return "wrong issuer";
+    if (reason === "check_failed" && claim === "aud") return "wrong audience";
+    return "invalid claims";
+  }
+  return "malformed";
+}
+
+function hasCode(e: unknown, ...codes: string[]): boolean {
+  return typeof e === "object" && e !== null && codes.includes((e as { code?: unknown }).code as string);
+}
+
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      size += chunk.length;
+      if (size > max) throw new Error(`the JWKS is larger than ${max} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks, size);
+}

@@ -1,0 +1,108 @@
+// What a request body is: its media type (RFC 9110 §8.3) and, for JSON, form and text bodies,
+// its parsed value, which the WAF inspects and the input schema validates. The function still
+// receives the body as sent.
+import { checkJsonDepth } from "../core/jsonlimits.ts";
+
+export interface MediaType {
+  /** "type/subtype" in lower case. */
+  essence: string;
+  /** Parameter names in lower case ("charset"). */
+  params: Record<string, string>;
+}
+
+export type ParsedBody =
+  | { kind: "json"; value: unknown }
+  | { kind: "form"; value: Record<string, string | string[]> }
+  | { kind: "text"; value: string }
+  /** Not UTF-8 text: handed to the function as base64 and inspected by nothing. */
+  | { kind: "binary" };
+
+export type BodyProblem = { keyword: "json" | "maxDepth" | "charset"; message: string };
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Parses a Content-Type value; undefined when absent or malformed. */
+export function parseMediaType(header: string | undefined): MediaType | undefined {
+  if (header === undefined) return undefined;
+  const [head = "", ...rest] = header.split(";");
+  const essence = head.trim().toLowerCase();
+  const slash = essence.indexOf("/");
+  if (slash <= 0 || !TOKEN.test(essence.slice(0, slash)) || !TOKEN.test(essence.slice(slash + 1))) return undefined;
+  const params: Record<string, string> = Object.create(null);
+  for (const param of rest) {
+    const eq = param.indexOf("=");
+    if (eq < 0) continue;
+    const value = param.slice(eq + 1).trim();
+    params[param.slice(0, eq).trim().toLowerCase()] = value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return { essence, params };
+}
+
+/** application/json and the structured-syntax suffix +json (RFC 6839 §3.1). */
+export function isJson(type: MediaType | undefined): boolean {
+  if (type === undefined) return false;
+  return type.essence === "application/json" || (type.essence.startsWith("application/") && type.essence.endsWith("+json"));
+}
+
+export function isForm(type: MediaType | undefined): boolean {
+  return type?.essence === "application/x-www-form-urlencoded";
+}
+
+/** Does the type match one of the ranges ("text/plain", "text/*", "*\/*")? */
+export function matchesRange(type: MediaType, ranges: readonly string[]): boolean {
+  const main = type.essence.slice(0, type.essence.indexOf("/"));
+  return ranges.some((r) => r === type.essence || r === "*/*" || (r.endsWith("/*") && r.slice(0, -2) === main));
+}
+
+/** JSON is UTF-8 (RFC 8259 §8.1); a body that declares another charset is not JSON we read. */
+export function jsonCharsetOk(type: MediaType): boolean {
+  const charset = type.params.charset;
+  return charset === undefined || charset.toLowerCase() === "utf-8";
+}
+
+const FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Reads the body by its media type, or says what is wrong with it. */
+export function parseBody(body: Buffer, type: MediaType | undefined, maxDepth: number): ParsedBody | BodyProblem {
+  const text = utf8(body);
+  if (isJson(type)) {
+    if (!jsonCharsetOk(type!)) return { keyword: "charset", message: "a JSON body must be UTF-8" };
+    if (text === undefined) return { keyword: "json", message: "the body is not valid UTF-8" };
+    // Depth first, on the text: a body of 100k "[" must not reach a recursive parser (CWE-674).
+    const depth = checkJsonDepth(text, maxDepth);
+    if (!depth.ok) return { keyword: "maxDepth", message: `the body nests arrays and objects deeper than ${maxDepth} levels` };
+    try {
+      return { kind: "json", value: JSON.parse(text) };
+    } catch {
+      // The parser's message quotes the body; the client is told only that it is not JSON.
+      return { keyword: "json", message: "the body is not valid JSON" };
+    }
+  }
+  if (text === undefined) return { kind: "binary" };
+  if (isForm(type)) return { kind: "form", value: formObject(text) };
+  return { kind: "text", value: text };
+}
+
+export function isBodyProblem(parsed: ParsedBody | BodyProblem): parsed is BodyProblem {
+  return "keyword" in parsed;
+}
+
+/** Repeated names become arrays; a null prototype, so "__proto__" is just a name (CWE-1321). */
+function formObject(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    const seen = out[name];
+    if (seen === undefined) out[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else out[name] = [seen, value];
+  }
+  return out;
+}
+
+function utf8(body: Buffer): string | undefined {
+  try {
+    return FATAL_UTF8.decode(body);
+  } catch {
+    return undefined;
+  }
+}

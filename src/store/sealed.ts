@@ -1,0 +1,18 @@
+// What the encrypted stores keep per value: the wrapped data key and the ciphertext of
+// broker/crypto/envelope.ts. Stores never see plaintext, keys or the master key.
+
+export interface SealedValue {
+  wrappedKey: Buffer;
+  ciphertext: Buffer;
+}
+
+/** How much a namespace or bucket may hold; enforced by the store in the same transaction as the write. */
+export interface Quota {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export interface Usage {
+  entries: number;
+  bytes: number;
+}

@@ -1,0 +1,81 @@
+// What a request body is to the edge: its media type, and its JSON, form or text value.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { isBodyProblem, isJson, matchesRange, parseBody, parseMediaType } from "../../src/edge/body.ts";
+
+const body = (text: string) => Buffer.from(text, "utf8");
+
+describe("parseMediaType", () => {
+  it("reads the essence in lower case and the parameters", () => {
+    const type = parseMediaType('Application/JSON; Charset="UTF-8"')!;
+    assert.equal(type.essence, "application/json");
+    assert.equal(type.params["charset"], "UTF-8");
+  });
+
+  it("refuses what is not type/subtype", () => {
+    for (const bad of ["json", "/json", "application/", "app lication/json", "a/b/c"]) assert.equal(parseMediaType(bad), undefined, bad);
+    assert.equal(parseMediaType(undefined), undefined);
+  });
+
+  it("knows JSON by application/json and the +json suffix only", () => {
+    assert.ok(isJson(parseMediaType("application/merge-patch+json")));
+    assert.ok(!isJson(parseMediaType("text/json+html")));
+    assert.ok(!isJson(parseMediaType("application/jsonp")));
+  });
+
+  it("matches exact types, type/* and */*", () => {
+    const text = parseMediaType("text/plain")!;
+    assert.ok(matchesRange(text, ["text/*"]));
+    assert.ok(matchesRange(text, ["*/*"]));
+    assert.ok(!matchesRange(text, ["text/html", "application/*"]));
+  });
+});
+
+describe("parseBody", () => {
+  const json = parseMediaType("application/json");
+
+  it("parses JSON, forms and text", () => {
+    assert.deepEqual(parseBody(body('{"a":[1]}'), json, 64), { kind: "json", value: { a: [1] } });
+    const form = parseBody(body("a=1&b=x+y&a=2"), parseMediaType("application/x-www-form-urlencoded"), 64);
+    assert.ok(!isBodyProblem(form) && form.kind === "form");
+    assert.deepEqual({ ...form.value }, { a: ["1", "2"], b: "x y" });
+    assert.deepEqual(parseBody(body("hello"), parseMediaType("text/plain"), 64), { kind: "text", value: "hello" });
+  });
+
+  it("refuses JSON nested past the limit without parsing it (CWE-674)", () => {
+    const deep = parseBody(body(`${"[".repeat(100_000)}${"]".repeat(100_000)}`), json, 64);
+    assert.ok(isBodyProblem(deep) && deep.keyword === "maxDepth");
+    assert.ok(!isBodyProblem(parseBody(body(`${"[".repeat(64)}${"]".repeat(64)}`), json, 64)));
+  });
+
+  it("refuses JSON that does not parse without quoting it back", () => {
+    const bad = parseBody(body('{"secret": "hunter2"'), json, 64);
+    assert.ok(isBodyProblem(bad) && bad.keyword === "json");
+    assert.doesNotMatch(bad.message, /hunter2/);
+  });
+
+  it("refuses a JSON body in another charset or not in UTF-8", () => {
+    const latin = parseBody(body("{}"), parseMediaType("application/json; charset=iso-8859-1"), 64);
+    assert.ok(isBodyProblem(latin) && latin.keyword === "charset");
+    const broken = parseBody(Buffer.from([0x7b, 0xff, 0x7d]), json, 64);
+    assert.ok(isBodyProblem(broken) && broken.keyword === "json");
+  });
+
+  it("keeps a form's __proto__ field as a plain name (CWE-1321)", () => {
+    const form = parseBody(body("__proto__=x&constructor=y"), parseMediaType("application/x-www-form-urlencoded"), 64);
+    assert.ok(!isBodyProblem(form) && form.kind === "form");
+    assert.equal(Object.getPrototypeOf(form.value), null);
+    assert.equal(form.value["__proto__"], "x");
+    assert.equal(({} as Record<string, unknown>).x, undefined);
+  });
+
+  it("collects a field repeated many times in linear time", () => {
+    const form = parseBody(body("a=1&".repeat(200_000)), parseMediaType("application/x-www-form-urlencoded"), 64);
+    assert.ok(!isBodyProblem(form) && form.kind === "form");
+    assert.equal((form.value["a"] as string[]).length, 200_000);
+  });
+
+  it("treats bytes that are not UTF-8 as binary, uninspected", () => {
+    assert.deepEqual(parseBody(Buffer.from([0xff, 0xfe, 0x00]), parseMediaType("application/octet-stream"), 64), { kind: "binary" });
+  });
+});
