@@ -340,7 +340,7 @@ export class Platform {
     await this.#invoker.close();
     this.broker.flush();
     this.#logs.flush();
-    this.events.flush();
+    this.events.close();
     this.audit.checkpoint();
     await this.siem.stop();
     await this.#observe.tracing.shutdown();

@@ -38,6 +38,7 @@ export class SecurityEventRecorder {
   readonly #listeners: SecurityEventListener[] = [];
   #pending: SecurityEvent[] = [];
   #scheduled = false;
+  #closed = false;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -52,6 +53,9 @@ export class SecurityEventRecorder {
   record(input: SecurityEventInput): SecurityEvent {
     const event = sanitize(input);
     this.#pending.push(event);
+    // After close the database is gone: a refusal answered during shutdown is still returned to
+    // its caller, but there is nowhere left to write it.
+    if (this.#closed) return event;
     if (this.#pending.length >= MAX_PENDING) this.flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -60,8 +64,15 @@ export class SecurityEventRecorder {
     return event;
   }
 
+  /** Writes what is pending; the owner closes the database after this. */
+  close(): void {
+    this.flush();
+    this.#closed = true;
+  }
+
   flush(): void {
     this.#scheduled = false;
+    if (this.#closed) return;
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
