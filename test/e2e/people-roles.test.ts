@@ -26,7 +26,7 @@ const EXPECTED: Array<[Action, Call, Grants]> = [
   ["deploy.prod", { method: "POST", path: "/v1/deploy", cli: () => ["deploy", appDir] }, { developer: _, operator: Y, auditor: _, admin: _ }],
   ["rollback.prod", { method: "POST", path: "/v1/functions/hello/rollback", body: () => ({ to: 1 }) }, { developer: _, operator: Y, auditor: _, admin: _ }],
   ["logs.read", { method: "GET", path: "/v1/functions/hello/logs" }, { developer: _, operator: Y, auditor: Y, admin: _ }],
-  ["metrics.read", { method: "GET", path: "/metrics" }, { developer: _, operator: Y, auditor: _, admin: _ }],
+  ["metrics.read", { method: "GET", path: "/metrics" }, { developer: _, operator: Y, auditor: Y, admin: _ }],
   ["audit.read", { method: "GET", path: "/v1/audit?limit=1" }, { developer: _, operator: _, auditor: Y, admin: _ }],
   ["events.read", { method: "GET", path: "/v1/events?limit=1" }, { developer: _, operator: _, auditor: Y, admin: _ }],
   ["secrets.list", { method: "GET", path: "/v1/secrets" }, { developer: Y, operator: Y, auditor: _, admin: _ }],

@@ -111,6 +111,7 @@ const MATRIX: Readonly<Record<Role, Readonly<Partial<Record<Action, Grant>>>>> =
   auditor: {
     "logs.read.own": "always",
     "logs.read": "always",
+    "metrics.read": "always",
     "audit.read": "always",
     "events.read": "always",
     "alerts.read": "always",

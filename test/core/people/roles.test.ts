@@ -28,7 +28,7 @@ const EXPECTED: Record<Action, Record<Role, Cell>> = {
   "rollback.prod":        { developer: "-",   operator: "Y", auditor: "-", admin: "-" },
   "logs.read.own":        { developer: "own", operator: "Y", auditor: "Y", admin: "-" },
   "logs.read":            { developer: "-",   operator: "Y", auditor: "Y", admin: "-" },
-  "metrics.read":         { developer: "-",   operator: "Y", auditor: "-", admin: "-" },
+  "metrics.read":         { developer: "-",   operator: "Y", auditor: "Y", admin: "-" },
   "audit.read":           { developer: "-",   operator: "-", auditor: "Y", admin: "-" },
   "events.read":          { developer: "-",   operator: "-", auditor: "Y", admin: "-" },
   "alerts.read":          { developer: "-",   operator: "Y", auditor: "Y", admin: "-" },
