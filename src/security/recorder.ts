@@ -3,6 +3,7 @@
 // callers pass reasons and ids, never tokens or key material, and long strings are cut here.
 import { randomUUID } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { transaction } from "../store/sqlite/tx.ts";
 import type { SecurityEvent, Severity } from "./events.ts";
 
 export type SecurityEventInput = Omit<SecurityEvent, "id" | "time"> & { time?: string };
@@ -76,14 +77,9 @@ export class SecurityEventRecorder {
     const batch = this.#pending;
     if (batch.length === 0) return;
     this.#pending = [];
-    this.#db.exec("BEGIN");
-    try {
+    transaction(this.#db, () => {
       for (const e of batch) this.#insert.run(e.id, e.time, e.type, e.severity, JSON.stringify(e));
-      this.#db.exec("COMMIT");
-    } catch (error) {
-      this.#db.exec("ROLLBACK");
-      throw error;
-    }
+    });
     for (const listener of this.#listeners) listener(batch);
   }
 

@@ -1,6 +1,7 @@
 // `bulwark login`, `bulwark logout` and `bulwark whoami`: a session per control URL, kept in the
 // user's config dir (cli/sessions.ts). The password and the TOTP code are asked for, never argv.
 import { BulwarkError, isBulwarkError } from "../../core/errors.ts";
+import type { LoginResult } from "../../control/auth/login.ts";
 import { ControlClient } from "../../control/client.ts";
 import type { Command, Env, Parsed } from "../command.ts";
 import { authenticatedClient, sessionsOf, targetFor } from "../credentials.ts";
@@ -8,15 +9,6 @@ import { prompterFor, type Prompter } from "../prompt.ts";
 import { changePassword } from "./passwd.ts";
 import { DATA_DIR_HELP, DATA_DIR_OPTION, dataDirOf, print } from "./shared.ts";
 
-interface LoginResult {
-  token: string;
-  user: string;
-  roles: string[];
-  expiresAt: string;
-  mfaEnrolled: boolean;
-  mfaVerified: boolean;
-  passwordChangeRequired: boolean;
-}
 
 export const login: Command = {
   name: "login",

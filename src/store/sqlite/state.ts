@@ -3,6 +3,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import type { FunctionSpec } from "../../core/manifest/types.ts";
 import type { DeployOutcome, FunctionVersion, LogEntry, StateStore } from "../state.ts";
+import { transaction } from "./tx.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS versions (
@@ -55,7 +56,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>, within?: (outcomes: DeployOutcome[]) => void): DeployOutcome[] {
-    return this.#transaction(() => {
+    return transaction(this.#db, () => {
       const current = this.appName();
       if (current !== undefined && current !== app) {
         throw new BulwarkError("BWK_INVALID_ARGUMENT", `this platform serves app "${current}", not "${app}"`);
@@ -107,7 +108,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   activate(fn: string, version: number): FunctionVersion {
-    return this.#transaction(() => {
+    return transaction(this.#db, () => {
       const row = this.#db
         .prepare("SELECT * FROM versions WHERE function = ? AND version = ?")
         .get(fn, version) as VersionRow | undefined;
@@ -124,7 +125,7 @@ export class SqliteStateStore implements StateStore {
 
   appendLogs(entries: LogEntry[]): void {
     if (entries.length === 0) return;
-    this.#transaction(() => {
+    transaction(this.#db, () => {
       for (const e of entries) this.#insertLog.run(e.time, e.function, e.version, e.requestId, e.level, e.message, e.traceId ?? null);
     });
     this.#logsSincePrune += entries.length;
@@ -158,18 +159,6 @@ export class SqliteStateStore implements StateStore {
     this.#db.exec(
       `DELETE FROM logs WHERE seq IN (SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY function ORDER BY seq DESC) AS n FROM logs) WHERE n > ${LOG_RETENTION})`,
     );
-  }
-
-  #transaction<T>(work: () => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = work();
-      this.#db.exec("COMMIT");
-      return result;
-    } catch (e) {
-      this.#db.exec("ROLLBACK");
-      throw e;
-    }
   }
 }
 
