@@ -48,6 +48,12 @@ export function benchManifest(jwksUrl: string): string {
     "      - http: { method: GET, path: /t, auth: none }",
     "      - http: { method: POST, path: /plain, auth: none, waf: off }",
     `      - http: { method: POST, path: /full, auth: jwt, input: schemas/order.json, rateLimit: ${NEVER} }`,
+    // The same handler, with one sandbox running up to 16 invocations at once (sandbox.invocations).
+    "  shared:",
+    "    handler: h.js",
+    "    sandbox: { invocations: 16 }",
+    "    triggers:",
+    "      - http: { method: GET, path: /s, auth: none }",
     "",
   ].join("\n");
 }

@@ -22,6 +22,10 @@ export interface BrokerCall {
   owner: CallOwner;
   /** The invocation running in that sandbox when the call arrived; null outside one. */
   invocationId: string | null;
+  /** Epoch ms at which that invocation's sandbox is killed: nothing the call starts runs past it. */
+  deadline: number;
+  /** ctx.invoke hops that led to that invocation: 0 when the edge, a trigger or the CLI started it. */
+  depth: number;
   op: string;
   args: unknown[];
   /** W3C traceparent of the call's span: ctx.invoke passes it on so the callee joins the trace. */
@@ -104,7 +108,7 @@ export class Broker {
       switch (action) {
         case "secrets.get": {
           const { value, version } = d.secrets.read(resource);
-          d.records.secretRead(owner, requestId, resource, version);
+          await d.records.secretRead(owner, requestId, resource, version);
           d.readSecrets.add(value);
           return value;
         }
@@ -118,7 +122,8 @@ export class Broker {
         case "objects.list": return d.objects.list(resource, args[1]);
         case "invoke": {
           const claims = { caller: owner.function, callee: resource, ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }) };
-          return d.calls.call(claims, args[1], requestId, call.traceparent);
+          const from = { requestId, depth: call.depth, deadline: call.deadline, ...(call.traceparent === undefined ? {} : { traceparent: call.traceparent }) };
+          return d.calls.call(claims, args[1], from);
         }
       }
     });
@@ -148,9 +153,9 @@ export class Broker {
     } catch (e) {
       return this.#egressRefusal(call, e, parsed.resource);
     }
-    const deadline = Date.now() + this.#deps.egress.timeoutMs;
     try {
-      return await performFetch(request, target, this.#deps.egress, deadline);
+      // performFetch waits min(the egress limit, what is left of the invocation).
+      return await performFetch(request, target, this.#deps.egress, call.deadline);
     } catch (e) {
       if (e instanceof BulwarkError && e.extra["tls"] === true) {
         this.#deps.records.tlsFailed(owner, call.invocationId, parsed.resource, String(e.extra["reason"]));
@@ -179,6 +184,9 @@ export class Broker {
       }
       if (e instanceof BulwarkError && e.code === "BWK_INVALID_ARGUMENT" && typeof e.extra["rule"] === "string") {
         this.#deps.records.keyRefused(call.owner, call.invocationId, action, resource, e.extra["rule"]);
+      }
+      if (e instanceof BulwarkError && e.code === "BWK_LIMIT_EXCEEDED" && e.extra["reason"] === "invoke-depth") {
+        this.#deps.records.invokeTooDeep(call.owner, call.invocationId, resource, Number(e.extra["depth"]), Number(e.extra["limit"]));
       }
       if (!(e instanceof BulwarkError)) this.#deps.log?.error({ err: e instanceof Error ? e.message : String(e), action }, "broker call failed");
       throw e;

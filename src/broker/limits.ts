@@ -14,9 +14,15 @@ export interface BrokerLimits {
   objectQuota: Quota;
   /** Most keys one list call returns. */
   listMax: number;
+  /** Longest an egress request may take; never longer than what is left of its invocation. */
   fetchTimeoutMs: number;
   fetchRequestMaxBytes: number;
   fetchResponseMaxBytes: number;
+  /**
+   * ctx.invoke hops one request may nest: A→B is 1. A chain that calls itself (A→B→A→…) would
+   * otherwise hold a sandbox per hop until the pools are exhausted (CWE-674, CWE-400).
+   */
+  invokeDepthMax: number;
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
@@ -30,4 +36,5 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   fetchTimeoutMs: 10_000,
   fetchRequestMaxBytes: 5 * 1024 * 1024,
   fetchResponseMaxBytes: 5 * 1024 * 1024,
+  invokeDepthMax: 8,
 };

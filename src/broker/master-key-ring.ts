@@ -7,12 +7,19 @@
 // At start the key must be the one that wrapped the stored data keys: a wrong key fails here,
 // loudly, instead of at the first read.
 //
+// One key for every stage: each stage keeps its encrypted data in its own database, all of it
+// wrapped under this key, so the ring is opened with every stage's database and checks and
+// rotates them all.
+//
 // Rotation: a new key is written next to the old one (keys/master.key.next, O_EXCL, synced), every
-// wrapped data key is rewrapped in ONE database transaction (the data is never read or written),
-// then the new file is renamed over keys/master.key. A crash before the commit leaves the old key
-// in charge; a crash after it is finished at the next start, which finds .next wrapping the data.
-// With an operator-supplied key the platform cannot replace the source, so the new key is
-// written to keys/master-<id>.key and the operator points --master-key-file (or the variable) at it.
+// wrapped data key is rewrapped in one transaction per database (the data is never read or
+// written), then the new file is renamed over keys/master.key. A crash before the first commit
+// leaves the old key in charge; a crash after it is finished at the next start, which finds .next
+// wrapping some of the data and rewraps the rest (rewrapping is idempotent: a key already under
+// the new master key is kept). With an operator-supplied key the platform cannot replace the
+// source, so the new key is written to keys/master-<id>.key and the operator points
+// --master-key-file (or the variable) at it; a rotation that crashed between databases is
+// finished when the platform starts with the old key and finds that file.
 
 import { mkdirSync, renameSync, rmSync, existsSync, openSync, fsyncSync, closeSync, constants } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
@@ -52,14 +59,20 @@ export class MasterKeyRing {
   }
 
   /**
-   * Loads (or on first start creates) the master key and checks it against the stored data.
-   * `warn` receives the one-line backup warning when a key is created.
+   * Loads (or on first start creates) the master key and checks it against the data stored in
+   * `dbs` (every stage's database). `warn` receives the one-line backup warning when a key is created.
    */
-  static async open(keysDir: string, source: MasterKeySource, db: DatabaseSync, warn: (line: string) => void): Promise<MasterKeyRing> {
+  static async open(keysDir: string, source: MasterKeySource, dbs: readonly DatabaseSync[], warn: (line: string) => void): Promise<MasterKeyRing> {
     mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-    const samples = sampleWrappedKeys(db);
+    let samples = dbs.flatMap((db) => sampleWrappedKeys(db));
     if (source.file !== undefined || source.env !== undefined) {
       const key = await loadMasterKey(source);
+      const target = rotatedTo(key, samples, keysDir);
+      if (target !== undefined) {
+        // A rotation that crashed between two databases: finish it, then say where the new key is.
+        finishRotation(dbs, key, await loadMasterKey({ file: target }));
+        samples = dbs.flatMap((db) => sampleWrappedKeys(db));
+      }
       checkWraps(key, samples, keysDir);
       return new MasterKeyRing(keysDir, false, key);
     }
@@ -67,8 +80,9 @@ export class MasterKeyRing {
     const next = join(keysDir, NEXT_FILE);
     if (existsSync(next)) {
       const candidate = await loadMasterKey({ file: next });
-      if (samples.length > 0 && samples.every((w) => wrappingKeyId(w) === candidate.id)) {
-        // The rotation committed before the crash: finish it.
+      if (samples.some((w) => wrappingKeyId(w) === candidate.id)) {
+        // The rotation committed (in one database at least) before the crash: finish it.
+        finishRotation(dbs, await loadMasterKey({ file }), candidate);
         renameSync(next, file);
         syncDirectory(keysDir);
         return new MasterKeyRing(keysDir, true, candidate);
@@ -88,8 +102,8 @@ export class MasterKeyRing {
     return new MasterKeyRing(keysDir, true, key);
   }
 
-  /** `keys rotate-master`: rewraps every stored data key under a fresh master key. */
-  async rotate(db: DatabaseSync): Promise<RotationResult> {
+  /** `keys rotate-master`: rewraps every data key stored in `dbs` (every stage's) under a fresh master key. */
+  async rotate(dbs: readonly DatabaseSync[]): Promise<RotationResult> {
     const old = this.#current;
     const target = this.#managed ? join(this.#keysDir, NEXT_FILE) : undefined;
     let fresh: MasterKey;
@@ -106,11 +120,13 @@ export class MasterKeyRing {
       renameSync(temporary, written);
       syncDirectory(this.#keysDir);
     }
-    let rewrapped: number;
+    let rewrapped = 0;
     try {
-      rewrapped = rewrapAll(db, (wrapped) => rewrap(wrapped, old, fresh));
+      // No await between the databases: nothing seals with either key while some data is rewrapped and some not.
+      for (const db of dbs) rewrapped += rewrapAll(db, (wrapped) => rewrap(wrapped, old, fresh));
     } catch (e) {
-      rmSync(written, { force: true });
+      // Only before the first commit: a later failure leaves data under the new key, which must stay.
+      if (rewrapped === 0) rmSync(written, { force: true });
       throw e;
     }
     this.#current = fresh;
@@ -121,6 +137,22 @@ export class MasterKeyRing {
     }
     return { oldKeyId: old.id, newKeyId: fresh.id, rewrapped, newKeyFile: written };
   }
+}
+
+/** Rewraps what is still under `old` (rewrap keeps a key already under `fresh`), one transaction per database. */
+function finishRotation(dbs: readonly DatabaseSync[], old: MasterKey, fresh: MasterKey): void {
+  for (const db of dbs) rewrapAll(db, (wrapped) => rewrap(wrapped, old, fresh));
+}
+
+/**
+ * With an operator-supplied key: the file of the key a crashed rotation was moving the data to,
+ * when some data is under the loaded key and the rest under a key this platform wrote.
+ */
+function rotatedTo(key: MasterKey, samples: readonly Buffer[], keysDir: string): string | undefined {
+  const others = new Set(samples.map((w) => wrappingKeyId(w)).filter((id) => id !== key.id));
+  if (others.size !== 1 || !samples.some((w) => wrappingKeyId(w) === key.id)) return undefined;
+  const file = join(keysDir, `master-${[...others][0]}.key`);
+  return existsSync(file) ? file : undefined;
 }
 
 function checkWraps(key: MasterKey, samples: readonly Buffer[], keysDir: string): void {

@@ -1,11 +1,13 @@
 // What the broker leaves behind: security events for refusals and tampering, and audit records
 // with the function as the actor. Secret reads are audited durably before the value is handed
-// out (a sensitive read, DESIGN.md); refusals are high-volume under attack, so their audit
-// records are batched off the call path, like security events, and written at once past a bound.
+// out (a sensitive read, DESIGN.md; reads that arrive together share a commit, group-commit.ts);
+// refusals are high-volume under attack, so their audit records are batched off the call path,
+// like security events, and written at once past a bound.
 import type { Logger } from "pino";
 import type { AuditEntry, AuditLog } from "../security/audit/index.ts";
 import type { Severity } from "../security/events.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
+import { GroupCommit } from "./group-commit.ts";
 
 export interface CallOwner {
   function: string;
@@ -31,15 +33,17 @@ const TRAVERSAL_RULES: ReadonlySet<string> = new Set([
 ]);
 
 export class BrokerRecords {
-  readonly #events: SecurityEventRecorder;
-  readonly #audit: AuditLog;
+  readonly #events: Pick<SecurityEventRecorder, "record">;
+  readonly #audit: Pick<AuditLog, "append" | "appendBatch">;
   readonly #log: Logger | undefined;
+  readonly #durable: GroupCommit;
   #pending: AuditEntry[] = [];
   #scheduled = false;
 
-  constructor(events: SecurityEventRecorder, audit: AuditLog, log?: Logger) {
+  constructor(events: Pick<SecurityEventRecorder, "record">, audit: Pick<AuditLog, "append" | "appendBatch">, log?: Logger) {
     this.#events = events;
     this.#audit = audit;
+    this.#durable = new GroupCommit(audit);
     this.#log = log;
   }
 
@@ -107,6 +111,23 @@ export class BrokerRecords {
     }
   }
 
+  /**
+   * A ctx.invoke refused for nesting too deep: a function chain that calls itself (A→B→A→…), by a
+   * bug or to hold the platform's sandboxes (CWE-674).
+   */
+  invokeTooDeep(owner: CallOwner, requestId: string | null, callee: string, depth: number, limit: number): void {
+    const details = { callee, depth, limit, version: owner.version };
+    this.#events.record({
+      type: "invoke.depth_exceeded",
+      severity: "medium",
+      function: owner.function,
+      reason: `calling ${callee} would nest function calls ${depth} deep; the limit is ${limit}`,
+      ...(requestId === null ? {} : { requestId }),
+      details,
+    });
+    this.#queueAudit({ actor: { type: "function", id: owner.function }, action: "invoke.depth_exceeded", target: `invoke:${callee}`, outcome: "denied", requestId, details });
+  }
+
   /** A TLS verification failure on egress: a misconfigured peer, or someone in the middle. */
   tlsFailed(owner: CallOwner, requestId: string | null, resource: string, code: string): void {
     this.#events.record({
@@ -119,9 +140,9 @@ export class BrokerRecords {
     });
   }
 
-  /** Durable before it returns: the caller hands the value out only after this. */
-  secretRead(owner: CallOwner, requestId: string | null, name: string, version: number): void {
-    this.#audit.append({
+  /** Durable when it resolves: the caller hands the value out only after that (group-commit.ts). */
+  secretRead(owner: CallOwner, requestId: string | null, name: string, version: number): Promise<void> {
+    return this.#durable.append({
       actor: { type: "function", id: owner.function },
       action: "secret.read",
       target: `secret:${name}`,
@@ -132,6 +153,7 @@ export class BrokerRecords {
   }
 
   flush(): void {
+    this.#durable.flush();
     this.#scheduled = false;
     const batch = this.#pending;
     if (batch.length === 0) return;

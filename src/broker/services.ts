@@ -1,6 +1,6 @@
-// Builds the broker and everything behind it from the platform's database and data dir: the
-// master key, the encrypted stores, workload tokens, the call history. platform.ts only wires
-// the result in.
+// Builds the broker and everything behind it from one stage's database and data dir: the
+// encrypted stores, workload tokens, the call history. The master key ring is the platform's,
+// shared by every stage (openMasterKeyRing). platform.ts only wires the result in.
 import type { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import type { Logger } from "pino";
@@ -18,7 +18,7 @@ import type { EgressOptions } from "./egress/fetch.ts";
 import { PolicyInsights } from "./insights.ts";
 import { KvService } from "./kv.ts";
 import { type BrokerLimits, DEFAULT_LIMITS } from "./limits.ts";
-import { MasterKeyRing, type RotationResult } from "./master-key-ring.ts";
+import { MasterKeyRing } from "./master-key-ring.ts";
 import { ObjectService } from "./objects.ts";
 import { PolicyTable } from "./policies.ts";
 import { ReadSecrets } from "./read-secrets.ts";
@@ -30,12 +30,14 @@ import { loadOrCreateWorkloadKey } from "./workload/signing-key.ts";
 import { WorkloadTokens } from "./workload/token.ts";
 
 export interface BrokerConfig {
+  /** The stage's data dir: objects/ and keys/ (the workload signing key) are under it. */
   dataDir: string;
-  /** The state database (bulwark.db): secrets, KV, the object index and call history live there. */
+  /** The stage's state database (bulwark.db): secrets, KV, the object index and call history live there. */
   db: DatabaseSync;
-  masterKey: MasterKeySource;
-  events: SecurityEventRecorder;
-  audit: AuditLog;
+  /** The master key, opened with every stage's database (openMasterKeyRing). */
+  keys: MasterKeyRing;
+  events: Pick<SecurityEventRecorder, "record">;
+  audit: Pick<AuditLog, "append" | "appendBatch">;
   log: Logger;
   /** The deployed app's name, bound into every encryption context. */
   app(): string | undefined;
@@ -55,7 +57,6 @@ export interface BrokerServices {
   readSecrets: ReadSecrets;
   /** Seals with the current master key; the people store keeps TOTP secrets with it. */
   sealer: Sealer;
-  rotateMaster(): Promise<RotationResult>;
   /** Writes what is batched (call history, refusal audit records). */
   flush(): void;
 }
@@ -64,18 +65,17 @@ export async function openBrokerServices(config: BrokerConfig): Promise<BrokerSe
   const { db, dataDir, log } = config;
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const keysDir = join(dataDir, "keys");
-  // The stores first: their tables hold the wrapped keys the master key is checked against.
   const secretStore = new SqliteSecretStore(db);
   const kvStore = new SqliteKvStore(db);
   const objectStore = new SqliteObjectStore(db, new BlobFiles(join(dataDir, "objects")));
-  const keys = await openKeyRing(config, keysDir);
-  const sealer = new Sealer(keys);
-  const secrets = new SecretService(secretStore, sealer, config.app, limits);
+  const sealer = new Sealer(config.keys);
+  const app = appOnceKnown(config.app);
+  const secrets = new SecretService(secretStore, sealer, app, limits);
   const policies = new PolicyTable();
   const recorder = new CallRecorder(new SqliteCallLog(db));
   const records = new BrokerRecords(config.events, config.audit, log);
   const readSecrets = new ReadSecrets();
-  const calls = new FunctionCalls(new WorkloadTokens(loadOrCreateWorkloadKey(keysDir)), config.run);
+  const calls = new FunctionCalls(new WorkloadTokens(loadOrCreateWorkloadKey(keysDir)), config.run, limits.invokeDepthMax);
   const egress: EgressOptions = {
     timeoutMs: limits.fetchTimeoutMs,
     requestMaxBytes: limits.fetchRequestMaxBytes,
@@ -85,8 +85,8 @@ export async function openBrokerServices(config: BrokerConfig): Promise<BrokerSe
   const broker = new Broker({
     policies,
     secrets,
-    kv: new KvService(kvStore, sealer, config.app, limits),
-    objects: new ObjectService(objectStore, sealer, config.app, limits),
+    kv: new KvService(kvStore, sealer, app, limits),
+    objects: new ObjectService(objectStore, sealer, app, limits),
     calls,
     egress,
     recorder,
@@ -102,7 +102,6 @@ export async function openBrokerServices(config: BrokerConfig): Promise<BrokerSe
     calls,
     readSecrets,
     sealer,
-    rotateMaster: () => keys.rotate(db),
     flush() {
       recorder.flush();
       records.flush();
@@ -110,10 +109,32 @@ export async function openBrokerServices(config: BrokerConfig): Promise<BrokerSe
   };
 }
 
-/** A master key the platform refuses (loose file mode, wrong key, bad format) is a security event. */
-async function openKeyRing(config: BrokerConfig, keysDir: string): Promise<MasterKeyRing> {
+/**
+ * The app name, asked for until it is known and then kept: every KV, object and secret call binds
+ * it, and the state store answers with a SQLite query (a tenth of a `kv.get`, measured). A
+ * database serves one app for life (deploy refuses another name), so a known name never changes.
+ */
+function appOnceKnown(read: () => string | undefined): () => string | undefined {
+  let known: string | undefined;
+  return () => (known ??= read());
+}
+
+export interface KeyRingConfig {
+  keysDir: string;
+  masterKey: MasterKeySource;
+  /** Every stage's database. */
+  dbs: readonly DatabaseSync[];
+  events: Pick<SecurityEventRecorder, "record" | "flush">;
+  log: Logger;
+}
+
+/**
+ * The platform's master key, checked against the data of every stage before anything is sealed
+ * with it. A key the platform refuses (loose file mode, wrong key, bad format) is a security event.
+ */
+export async function openMasterKeyRing(config: KeyRingConfig): Promise<MasterKeyRing> {
   try {
-    return await MasterKeyRing.open(keysDir, config.masterKey, config.db, (line) => config.log.warn(line));
+    return await MasterKeyRing.open(config.keysDir, config.masterKey, config.dbs, (line) => config.log.warn(line));
   } catch (e) {
     config.events.record({
       type: "masterkey.refused",

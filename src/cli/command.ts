@@ -35,6 +35,8 @@ export interface Env {
   token?: string;
   /** $BULWARK_CONTROL_URL: the control API to talk to, instead of the one in the data dir. */
   controlUrl?: string;
+  /** $BULWARK_CONTROL_CA: how to trust an https control API (sha256:FINGERPRINT or a CA PEM file). */
+  controlCa?: string;
   /** $BULWARK_MASTER_KEY: the master key in base64, for `up` (instead of --master-key-file). */
   masterKey?: string;
   /** The user's Bulwark data: $XDG_DATA_HOME/bulwark, else ~/.local/share/bulwark (imported advisories). */

@@ -1,18 +1,32 @@
 // Which control API the CLI talks to, and as whom. The URL: --control-url, else
-// $BULWARK_CONTROL_URL, else the control.json of the data dir. The credential, first found wins:
+// $BULWARK_CONTROL_URL, else the control.json of the data dir (which also pins its certificate).
+// Over https the certificate is checked against --control-ca / $BULWARK_CONTROL_CA when given,
+// else the pin from control.json, else the system's CAs; plain http only on loopback, because a
+// bearer token sent over http crosses the network in clear text. The credential, first found wins:
 // $BULWARK_TOKEN (CI), the session `bulwark login` stored for that URL, the local operator token
 // in the data dir (readable only by the user who runs the platform, who is root of it anyway).
 import { BulwarkError } from "../core/errors.ts";
+import { isLoopbackHost } from "../core/ipaddr.ts";
 import { ControlClient, type ControlTarget } from "../control/client.ts";
+import { trustOf } from "../control/transport.ts";
 import type { Env, Parsed } from "./command.ts";
 import { prompterFor } from "./prompt.ts";
 import { SessionFile } from "./sessions.ts";
 
 /** `dataDir` is asked only when no URL is given, so a remote user needs no data dir. */
 export function targetFor(args: Parsed, env: Env, dataDir: () => string): ControlTarget {
+  const target = urlTarget(args, env) ?? ControlClient.targetOf(dataDir());
+  const ca = args.values["control-ca"];
+  const trust = typeof ca === "string" ? ca : env.controlCa;
+  if (trust === undefined) return target;
+  if (!target.url.startsWith("https:")) throw new BulwarkError("BWK_USAGE", `--control-ca (or $BULWARK_CONTROL_CA) is for an https:// control API, and ${target.url} is not one`);
+  return { ...target, trust: trustOf(trust, env.cwd) };
+}
+
+function urlTarget(args: Parsed, env: Env): ControlTarget | undefined {
   const flag = args.values["control-url"];
   const url = typeof flag === "string" ? flag : env.controlUrl;
-  if (url === undefined) return ControlClient.targetOf(dataDir());
+  if (url === undefined) return undefined;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -21,6 +35,9 @@ export function targetFor(args: Parsed, env: Env, dataDir: () => string): Contro
   }
   if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.username || parsed.password || parsed.search) {
     throw new BulwarkError("BWK_USAGE", `--control-url must be an http(s) URL without credentials or query, got "${url}"`);
+  }
+  if (parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) {
+    throw new BulwarkError("BWK_USAGE", `--control-url ${parsed.origin} must be https://: a token sent over plain http crosses the network in clear text`);
   }
   return { url: parsed.origin };
 }
@@ -38,7 +55,7 @@ export function authenticatedClient(args: Parsed, env: Env, dataDir: () => strin
   if (token === undefined) {
     throw new BulwarkError("BWK_UNAUTHORIZED", `not signed in to ${target.url}: run \`bulwark login\``);
   }
-  return new ControlClient(target.url, token, { stepUp: stepUpPrompt(env) });
+  return new ControlClient(target, token, { stepUp: stepUpPrompt(env) });
 }
 
 function stepUpPrompt(env: Env): (() => Promise<string | null>) | undefined {

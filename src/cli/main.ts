@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   ls: async () => (await import("./commands/ls.ts")).ls,
   keys: async () => (await import("./commands/keys.ts")).keys,
   rollback: async () => (await import("./commands/rollback.ts")).rollback,
+  quarantine: async () => (await import("./commands/quarantine.ts")).quarantine,
+  release: async () => (await import("./commands/quarantine.ts")).release,
   audit: async () => (await import("./commands/audit.ts")).audit,
   siem: async () => (await import("./commands/siem.ts")).siem,
   login: async () => (await import("./commands/login.ts")).login,
@@ -52,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     configDir: join(process.env.XDG_CONFIG_HOME || join(homedir(), ".config"), "bulwark"),
     token: process.env.BULWARK_TOKEN || undefined,
     controlUrl: process.env.BULWARK_CONTROL_URL || undefined,
+    controlCa: process.env.BULWARK_CONTROL_CA || undefined,
     masterKey: process.env.BULWARK_MASTER_KEY || undefined,
     dataHome: join(process.env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "bulwark"),
   };

@@ -1,14 +1,18 @@
-// How the CLI reaches a running platform: a control URL and a bearer credential (a session from
-// `bulwark login`, a CI token, or the local operator token the platform wrote into its data dir).
+// How the CLI reaches a running platform: a control URL, how to trust it over https (transport.ts),
+// and a bearer credential (a session from `bulwark login`, a CI token, or the local operator token
+// the platform wrote into its data dir).
 // Problems the API answers come back as the same BulwarkError codes; a step-up refusal can be
 // answered with a code and the call retried once.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BulwarkError, ERROR_CODES, isBulwarkError, type ErrorCode } from "../core/errors.ts";
+import type { ControlEndpoint } from "./endpoint.ts";
+import { exchange, type Exchange, type ServerTrust } from "./transport.ts";
 
-/** Where a platform's control API is, and the local operator token if this user can read it. */
+/** Where a platform's control API is, how its certificate is checked, and the local operator token if this user can read it. */
 export interface ControlTarget {
   url: string;
+  trust?: ServerTrust;
   localToken?: string;
 }
 
@@ -22,11 +26,13 @@ export interface ClientOptions {
 
 export class ControlClient {
   readonly #url: string;
+  readonly #trust: ServerTrust | undefined;
   readonly #token: string | null;
   readonly #options: ClientOptions;
 
-  constructor(url: string, token: string | null, options: ClientOptions = {}) {
-    this.#url = url.replace(/\/+$/, "");
+  constructor(target: ControlTarget, token: string | null, options: ClientOptions = {}) {
+    this.#url = target.url.replace(/\/+$/, "");
+    this.#trust = target.trust;
     this.#token = token;
     this.#options = options;
   }
@@ -36,23 +42,26 @@ export class ControlClient {
   }
 
   static targetOf(dataDir: string): ControlTarget {
-    let control: { url?: unknown };
+    let control: Partial<Record<keyof ControlEndpoint, unknown>>;
     try {
-      control = JSON.parse(readFileSync(join(dataDir, "control.json"), "utf8")) as { url?: unknown };
+      control = JSON.parse(readFileSync(join(dataDir, "control.json"), "utf8")) as typeof control;
     } catch {
       throw new BulwarkError(
         "BWK_PLATFORM_UNREACHABLE",
         `no running platform found in ${dataDir} (start one with \`bulwark up\`, pass --data-dir, or --control-url)`,
       );
     }
-    if (typeof control.url !== "string") throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `${join(dataDir, "control.json")} is corrupt`);
+    const { url, fingerprint256 } = control;
+    if (typeof url !== "string" || (url.startsWith("https:") && typeof fingerprint256 !== "string")) {
+      throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `${join(dataDir, "control.json")} is corrupt`);
+    }
     let localToken: string | undefined;
     try {
       localToken = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
     } catch {
       // Not readable by this user: they sign in with `bulwark login` instead.
     }
-    return { url: control.url, ...(localToken ? { localToken } : {}) };
+    return { url, ...(typeof fingerprint256 === "string" ? { trust: { fingerprint256 } } : {}), ...(localToken ? { localToken } : {}) };
   }
 
   /** A client with the local operator token of the platform in `dataDir`. */
@@ -61,7 +70,7 @@ export class ControlClient {
     if (target.localToken === undefined) {
       throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `cannot read ${join(dataDir, "admin.token")}: sign in with \`bulwark login\``);
     }
-    return new ControlClient(target.url, target.localToken);
+    return new ControlClient(target, target.localToken);
   }
 
   async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
@@ -79,23 +88,24 @@ export class ControlClient {
   }
 
   async #send<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    let res: Exchange;
     const headers: Record<string, string> = {};
     if (this.#token !== null) headers.authorization = `Bearer ${this.#token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
-      res = await fetch(`${this.#url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `the platform at ${this.#url} is not answering (is \`bulwark up\` running?)`);
+      res = await exchange(`${this.#url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }, this.#trust);
+    } catch (e) {
+      if (isBulwarkError(e)) throw e;
+      const hint = this.#url.startsWith("http:") ? "; a control API with TLS needs an https:// URL" : "";
+      throw new BulwarkError("BWK_PLATFORM_UNREACHABLE", `the platform at ${this.#url} is not answering (is \`bulwark up\` running?${hint})`);
     }
-    const text = await res.text();
     let value: unknown;
     try {
-      value = text === "" ? undefined : JSON.parse(text);
+      value = res.body === "" ? undefined : JSON.parse(res.body);
     } catch {
       throw new BulwarkError("BWK_INTERNAL", `the platform answered ${res.status} with a body that is not JSON`);
     }
-    if (!res.ok) throw fromProblem(res.status, value);
+    if (res.status < 200 || res.status > 299) throw fromProblem(res.status, value);
     return value as T;
   }
 }

@@ -23,14 +23,16 @@ export interface DeployRequest {
 }
 
 /**
- * `check` sees the validated manifest before anything is stored, and may refuse it by throwing.
- * `record` runs inside the deploy's transaction with the outcomes and each function's bundle
- * hash (the signed artifacts are stored with their versions, or nothing is).
+ * `deployedBy` (an audit actor id) is stored with each new version. `check` sees the validated
+ * manifest before anything is stored, and may refuse it by throwing. `record` runs inside the
+ * deploy's transaction with the outcomes and each function's bundle hash (the signed artifacts
+ * are stored with their versions, or nothing is).
  */
 export function deployApp(
   state: StateStore,
   bundleStore: BundleStore,
   request: DeployRequest,
+  deployedBy: string,
   check?: (manifest: Manifest) => void,
   record?: (outcomes: DeployOutcome[], bundleHashes: ReadonlyMap<string, string>) => void,
 ): DeployOutcome[] {
@@ -53,5 +55,5 @@ export function deployApp(
   });
   const stored = functions.map(({ spec, code }) => ({ spec, bundleHash: bundleStore.put(code) }));
   const hashes = new Map(stored.map((s) => [s.spec.name, s.bundleHash]));
-  return state.deploy(manifest.app, stored, record && ((outcomes) => record(outcomes, hashes)));
+  return state.deploy(manifest.app, stored, deployedBy, record && ((outcomes) => record(outcomes, hashes)));
 }

@@ -26,9 +26,10 @@ export interface ImportResult {
 
 export class ThreatIntel {
   readonly #store: IntelStore;
-  readonly #shield: EdgeShield;
+  readonly #shield: Pick<EdgeShield, "setIntel">;
 
-  constructor(store: IntelStore, shield: EdgeShield) {
+  /** `shield` is every stage's edge: one deny list for the whole platform. */
+  constructor(store: IntelStore, shield: Pick<EdgeShield, "setIntel">) {
     this.#store = store;
     this.#shield = shield;
   }

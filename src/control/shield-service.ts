@@ -1,5 +1,6 @@
-// Assembles the edge's protection for the platform: the shield the stages read, the threat-intel
-// feeds behind its deny list, and the app-wide settings (limits, network) of the last deploy.
+// Assembles the edge's protection: per stage, the shield its edge reads and the app-wide settings
+// (limits, network) of its last deploy; for the platform, the threat-intel feeds behind every
+// stage's deny list (an address known to attack is refused by dev and prod alike).
 import type { DatabaseSync } from "node:sqlite";
 import type { Manifest } from "../core/manifest/types.ts";
 import { EdgeShield } from "../edge/shield.ts";
@@ -14,17 +15,22 @@ export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 export interface ShieldService {
   shield: EdgeShield;
-  intel: ThreatIntel;
   settings: ProtectionSettingsStore;
 }
 
-export function openShield(db: DatabaseSync, events: SecurityEventRecorder, config: { bodyLimitBytes: number; bodyTimeoutMs?: number }): ShieldService {
+/** A stage's shield, and its protection settings in the stage's database. */
+export function openShield(db: DatabaseSync, events: Pick<SecurityEventRecorder, "subscribe">, config: { bodyLimitBytes: number; bodyTimeoutMs?: number }): ShieldService {
   const shield = new EdgeShield({ bodyLimitBytes: config.bodyLimitBytes, bodyTimeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS });
-  // Failed authentications spend the address's failure budget (rate-limits.ts).
+  // Failed authentications spend the address's failure budget (rate-limits.ts), in every stage.
   events.subscribe((batch) => shield.onSecurityEvents(batch));
-  const intel = new ThreatIntel(new SqliteIntelStore(db), shield);
+  return { shield, settings: new SqliteProtectionSettingsStore(db) };
+}
+
+/** The platform's threat intel (in the main database), applied to every stage's shield. */
+export function openIntel(db: DatabaseSync, shields: readonly EdgeShield[]): ThreatIntel {
+  const intel = new ThreatIntel(new SqliteIntelStore(db), { setIntel: (indicators) => shields.forEach((s) => s.setIntel(indicators)) });
   intel.apply();
-  return { shield, intel, settings: new SqliteProtectionSettingsStore(db) };
+  return intel;
 }
 
 /** The app-wide part of a manifest's protection, saved with a deploy. */

@@ -28,6 +28,28 @@ export function parseAddress(text: string): ParsedAddress | null {
   return { family: 6, value };
 }
 
+/**
+ * True for "localhost" and loopback addresses (127.0.0.0/8, ::1, ::ffff:127.x.y.z), written bare
+ * or as a URL hostname ("[::1]"): the hosts whose traffic never leaves the machine.
+ */
+export function isLoopbackHost(host: string): boolean {
+  if (host === "localhost") return true;
+  const address = parseAddress(host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host);
+  if (address === null) return false;
+  return address.family === 4 ? address.value >>> 24 === 127 : address.value === 1n;
+}
+
+/**
+ * The network one client stands for, as a counting key: an IPv4 address itself, an IPv6 address's
+ * /64 (RFC 4291 §2.5.4: one subnet, which one host commonly holds whole and can hop around in).
+ * Text that is no address is returned as it is.
+ */
+export function clientNetwork(address: string): string {
+  const parsed = parseAddress(address);
+  if (parsed === null) return address;
+  return parsed.family === 4 ? formatV4(parsed.value) : `${formatV6(maskV6(parsed.value, 64))}/64`;
+}
+
 /** Parses "a.b.c.d", "a.b.c.d/n", "v6" or "v6/n". Host bits below the prefix are cleared. */
 export function parseCidr(text: string): Cidr | null {
   const slash = text.indexOf("/");

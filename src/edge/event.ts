@@ -13,7 +13,13 @@ const WITHHELD = new Set(["authorization", "proxy-authorization", "x-api-key"]);
 
 const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]+\+json|x-www-form-urlencoded|xml|[\w.+-]+\+xml|javascript)\b)/i;
 
-export function buildHttpEvent(x: Exchange, app: string): HttpEvent {
+/**
+ * `stage` is the platform stage serving the request ("prod" or "dev"). API Gateway names a
+ * request's stage the same way ("$default" only for an API without named stages), and each stage
+ * has its own listener with the same paths, as API Gateway's custom-domain mappings serve named
+ * stages: so rawPath carries no stage prefix. A handler that branches on it sees where it runs.
+ */
+export function buildHttpEvent(x: Exchange, app: string, stage: string): HttpEvent {
   const route = x.route!;
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
@@ -49,7 +55,7 @@ export function buildHttpEvent(x: Exchange, app: string): HttpEvent {
       },
       requestId: x.requestId,
       routeKey: route.routeKey,
-      stage: "$default",
+      stage,
       time: clfTime(x.receivedAt),
       timeEpoch: x.receivedAt.getTime(),
     },

@@ -41,6 +41,8 @@ export interface Exchange {
 /** What the stages share: the current routing table and the invoker. */
 export interface EdgeDeps {
   app(): string;
+  /** The platform stage this listener serves ("prod" or "dev"): the event's requestContext.stage. */
+  stage: string;
   router(): Router;
   invoker: Invoker;
   bodyLimitBytes: number;

@@ -36,8 +36,12 @@ export class RequestObservation {
   }
 
   /** Runs one stage, in a span of its own when tracing is on. */
-  async stage(stage: Stage, deps: EdgeDeps): Promise<void> {
+  stage(stage: Stage, deps: EdgeDeps): void | Promise<void> {
     if (!this.#observer.tracing.enabled) return stage(this.#x, deps);
+    return this.#traced(stage, deps);
+  }
+
+  async #traced(stage: Stage, deps: EdgeDeps): Promise<void> {
     const span = this.#observer.tracing.tracer.startSpan(`edge.${stage.name}`, undefined, this.#context);
     this.#x.trace = trace.setSpan(this.#context, span);
     try {

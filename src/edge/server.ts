@@ -9,11 +9,9 @@ import type { EdgeDeps, EdgeResponse, Exchange } from "./exchange.ts";
 import { clientIpOf, type TrustedProxies } from "./client-ip.ts";
 import { RequestObservation } from "./observe.ts";
 import { PIPELINE } from "./pipeline.ts";
+import { HSTS, serverTls } from "./tls.ts";
 
 const BASE_HEADERS = { "x-content-type-options": "nosniff" } as const;
-
-/** HSTS (RFC 6797 §6.1) on TLS only: sent over plain HTTP it would be ignored, and rightly. */
-const HSTS = "max-age=31536000";
 
 export interface EdgeServerOptions {
   /** PEM certificate chain and key: the edge speaks HTTPS (node:https) instead of HTTP. */
@@ -28,7 +26,7 @@ export function createEdgeServer(deps: EdgeDeps, log: Logger, options: EdgeServe
   const settings = { keepAlive: true, headersTimeout: 10_000, requestTimeout: Math.max(30_000, deps.shield.bodyTimeoutMs + 5_000) };
   const { tls, trustedProxies } = options;
   const server = tls
-    ? createHttpsServer({ ...settings, cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, (req, res) => {
+    ? createHttpsServer({ ...settings, ...serverTls(tls) }, (req, res) => {
         res.setHeader("strict-transport-security", HSTS);
         void handle(req, res, deps, log, trustedProxies);
       })
@@ -52,13 +50,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: EdgeDeps,
   const observed = new RequestObservation(deps.observe, x);
   try {
     for (const stage of PIPELINE) {
-      await observed.stage(stage, deps);
+      // Most stages finish synchronously: awaiting only the ones that return a promise saves a
+      // trip through the microtask queue per stage and request.
+      const pending = observed.stage(stage, deps);
+      if (pending !== undefined) await pending;
       if (x.response) break;
     }
     send(res, x, x.response ?? { status: 204, headers: {}, body: Buffer.alloc(0) });
     observed.end(res.statusCode, null);
   } catch (error) {
-    if (!isBulwarkError(error) || error.status >= 500) {
+    // A quarantined function's refusals are already security events: not failures to log.
+    if (!isBulwarkError(error) || (error.status >= 500 && error.code !== "BWK_QUARANTINED")) {
       log.error({ requestId: x.requestId, traceId: observed.traceId, err: describe(error) }, "request failed");
     }
     sendProblem(res, x, error);

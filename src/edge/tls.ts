@@ -1,6 +1,7 @@
-// The edge's certificate: the operator's files (--tls-cert/--tls-key), or with --tls dev a
-// self-signed development certificate for localhost, 127.0.0.1 and ::1, made once and kept in the
-// data dir (key 0600) so clients can be told to trust it. Never use a dev certificate in production.
+// A listener's certificate (the edge's, and the control API's): the operator's files
+// (--tls-cert/--tls-key), or with --tls dev a self-signed development certificate for localhost,
+// 127.0.0.1 and ::1, made once and kept in the data dir (key 0600) so clients can be told to trust
+// it. Never use a dev certificate in production.
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +11,14 @@ import { BulwarkError } from "../core/errors.ts";
 export interface TlsMaterial {
   cert: string;
   key: string;
+}
+
+/** HSTS (RFC 6797 §6.1) on TLS only: sent over plain HTTP it would be ignored, and rightly. */
+export const HSTS = "max-age=31536000";
+
+/** What every HTTPS listener of the platform is created with: the material and the oldest protocol it accepts. */
+export function serverTls(material: TlsMaterial): { cert: string; key: string; minVersion: "TLSv1.2" } {
+  return { cert: material.cert, key: material.key, minVersion: "TLSv1.2" };
 }
 
 export type TlsSource = { certFile: string; keyFile: string } | { dev: true; dataDir: string };
@@ -23,11 +32,12 @@ const DEV_VALIDITY_DAYS = 90;
 /** A dev certificate this close to expiry is replaced at start. */
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
-export async function loadTls(source: TlsSource): Promise<TlsMaterial> {
+/** `flag` names the options in errors: "--tls" for the edge, "--control-tls" for the control API. */
+export async function loadTls(source: TlsSource, flag = "--tls"): Promise<TlsMaterial> {
   if ("dev" in source) return devCertificate(source.dataDir);
-  const cert = readPem(source.certFile, "--tls-cert");
-  const key = readPem(source.keyFile, "--tls-key");
-  check(cert, key, source.certFile);
+  const cert = readPem(source.certFile, `${flag}-cert`);
+  const key = readPem(source.keyFile, `${flag}-key`);
+  check(cert, key, source.certFile, flag);
   return { cert, key };
 }
 
@@ -70,16 +80,16 @@ function readPem(file: string, flag: string): string {
 }
 
 /** Fails at start, naming the file, rather than at the first handshake. */
-function check(cert: string, key: string, certFile: string): void {
+function check(cert: string, key: string, certFile: string, flag: string): void {
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(cert);
     createPrivateKey(key);
   } catch {
-    throw new BulwarkError("BWK_INVALID_ARGUMENT", `--tls-cert/--tls-key: ${certFile} or its key is not a PEM certificate and private key`);
+    throw new BulwarkError("BWK_INVALID_ARGUMENT", `${flag}-cert/${flag}-key: ${certFile} or its key is not a PEM certificate and private key`);
   }
   if (!x509.checkPrivateKey(createPrivateKey(key))) {
-    throw new BulwarkError("BWK_INVALID_ARGUMENT", `--tls-key does not belong to the certificate in ${certFile}`);
+    throw new BulwarkError("BWK_INVALID_ARGUMENT", `${flag}-key does not belong to the certificate in ${certFile}`);
   }
   if (Date.parse(x509.validTo) < Date.now()) throw new BulwarkError("BWK_INVALID_ARGUMENT", `the certificate in ${certFile} expired on ${x509.validTo}`);
 }

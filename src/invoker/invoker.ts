@@ -26,6 +26,10 @@ export interface InvokerLogEntry extends SandboxOwner {
 export interface BrokerCall {
   owner: SandboxOwner;
   invocationId: string | null;
+  /** Epoch ms at which that invocation's sandbox is killed (0 outside an invocation). */
+  deadline: number;
+  /** ctx.invoke hops that led to that invocation (InvocationRequest.depth). */
+  depth: number;
   op: string;
   args: unknown[];
   /**
@@ -54,6 +58,11 @@ export interface InvokerConfig {
   onFailure(failure: SandboxOwner & { requestId: string; code: string }): void;
   /** The broker. Without a grant system every capability call is refused (default deny). */
   onCall(call: BrokerCall): Promise<unknown>;
+  /**
+   * Asked before every invocation, however it came (edge, direct, ctx.invoke, triggers): throws
+   * the refusal when the function may not run now (a quarantined function). None: all may run.
+   */
+  admit?(fn: string, request: InvocationRequest): void;
   /** Spans and metric samples of invocations and broker calls; none when absent. */
   telemetry?: InvokerTelemetry;
 }
@@ -63,6 +72,10 @@ export type InvocationRequest = Omit<InvocationContext, "functionName" | "versio
   traceparent?: string;
   /** The verified tenant, for a function with `isolation: tenant` (picks its sandbox pool). */
   tenant?: string;
+  /** ctx.invoke hops that led here: set by the broker for a callee; 0 (the default) otherwise. */
+  depth?: number;
+  /** A callee's caller's deadline (epoch ms): the invocation ends by it, whatever its own timeout. */
+  deadline?: number;
 };
 
 export interface InvocationResult {
@@ -70,6 +83,19 @@ export interface InvocationResult {
   cold: boolean;
   version: number;
   durationMs: number;
+}
+
+/**
+ * What the invoker attaches to each invocation it hands a sandbox; the sandbox hands it back with
+ * that invocation's broker calls and log lines (a sandbox may run several at once).
+ */
+interface RunningInvocation {
+  /** The invocation's trace context: parent of its broker calls, source of its logs' trace id. */
+  trace: Context;
+  /** Epoch ms at which the sandbox is killed for it. */
+  deadline: number;
+  /** ctx.invoke hops that led to it. */
+  depth: number;
 }
 
 interface Serving {
@@ -82,8 +108,6 @@ export class Invoker {
   readonly #spares: SparePool;
   readonly #serving = new Map<string, Serving>();
   readonly #retired = new Set<FunctionPool>();
-  /** The trace context of the invocation each busy sandbox runs: parent of its broker calls. */
-  readonly #running = new WeakMap<Sandbox, Context>();
   readonly #reaper: NodeJS.Timeout;
 
   constructor(config: InvokerConfig) {
@@ -119,8 +143,9 @@ export class Invoker {
   async invoke(fn: string, event: unknown, request: InvocationRequest): Promise<InvocationResult> {
     const serving = this.#serving.get(fn);
     if (!serving) throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}"`);
+    this.#config.admit?.(fn, request);
     const { version } = serving;
-    const { traceparent, tenant, ...fromCaller } = request;
+    const { traceparent, tenant, depth = 0, deadline: callerDeadline = Infinity, ...fromCaller } = request;
     const pool = serving.pools.forTenant(tenant);
     const observed = observeInvocation(this.#config.telemetry, { function: fn, version: version.version }, request.requestId, traceparent);
     const started = performance.now();
@@ -131,17 +156,18 @@ export class Invoker {
       observed.done(e, false);
       throw e;
     }
-    const timeoutMs = version.spec.timeoutMs;
-    const context: InvocationContext = {
-      ...fromCaller,
-      functionName: fn,
-      version: String(version.version),
-      deadline: Date.now() + timeoutMs,
-    };
+    const deadline = Math.min(Date.now() + version.spec.timeoutMs, callerDeadline);
+    const context: InvocationContext = { ...fromCaller, functionName: fn, version: String(version.version), deadline };
     let healthy = false;
-    this.#running.set(lease.sandbox, observed.context);
     try {
-      const value = await lease.sandbox.invoke(event, context, timeoutMs);
+      const timeoutMs = deadline - Date.now();
+      if (timeoutMs <= 0) {
+        // A callee whose caller's time ran out while it waited for a sandbox does not start.
+        healthy = true;
+        throw new BulwarkError("BWK_TIMEOUT", "the calling function's time ran out before this invocation started");
+      }
+      const running: RunningInvocation = { trace: observed.context, deadline, depth };
+      const value = await lease.sandbox.invoke(event, context, timeoutMs, running);
       healthy = true;
       observed.done(undefined, lease.cold);
       return { value, cold: lease.cold, version: version.version, durationMs: performance.now() - started };
@@ -149,7 +175,7 @@ export class Invoker {
       observed.done(e, lease.cold);
       // A handler that threw left its sandbox usable; anything else (timeout, crash, OOM, a bad
       // response) means the sandbox is no longer trusted to be clean.
-      healthy = e instanceof BulwarkError && e.code === "BWK_HANDLER_ERROR";
+      healthy ||= e instanceof BulwarkError && e.code === "BWK_HANDLER_ERROR";
       // The caller gets a bare problem; what happened goes to the function's own log.
       const reason = e instanceof BulwarkError ? `${e.code}: ${e.message}` : String(e);
       this.#config.onLog({ function: fn, version: version.version, requestId: request.requestId, level: "error", message: `invocation failed: ${reason}` });
@@ -161,7 +187,6 @@ export class Invoker {
       });
       throw e;
     } finally {
-      this.#running.delete(lease.sandbox);
       pool.release(lease.sandbox, healthy);
     }
   }
@@ -188,9 +213,12 @@ export class Invoker {
   #createPool(version: FunctionVersion, tenant: string | undefined): FunctionPool {
     const spec = version.spec;
     const owner: SandboxOwner = { function: version.function, version: version.version, ...(tenant === undefined ? {} : { tenant }) };
+    // Versions stored before the setting existed run one invocation per sandbox, as they did.
+    const perSandbox = spec.sandbox.invocations ?? 1;
     return new FunctionPool({
       concurrency: spec.concurrency,
-      maxWaiters: spec.concurrency * 8,
+      perSandbox,
+      maxWaiters: spec.concurrency * perSandbox * 8,
       maxWaitMs: spec.timeoutMs,
       create: async () => {
         const bundle = this.#config.bundlePath(version.bundleHash);
@@ -209,9 +237,6 @@ export class Invoker {
 
   #start(profile: SandboxProfile, binding: SandboxBinding): Promise<Sandbox> {
     const config = this.#config;
-    // Set once started; log lines and calls only arrive after that.
-    let self: Sandbox | undefined;
-    const invocation = () => (self === undefined ? undefined : this.#running.get(self));
     return Sandbox.start({
       profile,
       nodePath: config.nodePath,
@@ -219,7 +244,7 @@ export class Invoker {
       workDir: join(config.workRoot, randomUUID()),
       insecureNoSandbox: config.insecureNoSandbox,
       onLog: (entry) => {
-        const traceId = entry.id === null ? undefined : traceIdOf(invocation());
+        const traceId = entry.id === null ? undefined : traceIdOf((entry.invocation as RunningInvocation | undefined)?.trace);
         if (binding.owner) config.onLog({ ...binding.owner, requestId: entry.id, ...(traceId && { traceId }), level: entry.level, message: entry.msg });
       },
       onCall: (call) => {
@@ -227,11 +252,12 @@ export class Invoker {
           return Promise.reject(new BulwarkError("BWK_PERMISSION_DENIED", "this sandbox serves no function yet"));
         }
         const owner = binding.owner;
-        return observeBrokerCall(config.telemetry, owner, call.op, invocation(), (traceparent) =>
-          config.onCall({ owner, invocationId: call.invocationId, op: call.op, args: call.args, ...(traceparent && { traceparent }) }),
+        const running = call.invocation as RunningInvocation | undefined;
+        return observeBrokerCall(config.telemetry, owner, call.op, running?.trace, (traceparent) =>
+          config.onCall({ owner, invocationId: call.invocationId, deadline: running?.deadline ?? 0, depth: deepest(call.running as RunningInvocation[]), op: call.op, args: call.args, ...(traceparent && { traceparent }) }),
         );
       },
-    }).then((sandbox) => (self = sandbox));
+    });
   }
 
   #retire(pool: FunctionPool): void {
@@ -244,6 +270,15 @@ export class Invoker {
     for (const { pools } of this.#serving.values()) pools.reap(now, this.#config.idleMs);
     for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
   }
+}
+
+/**
+ * The call depth of a sandbox's calls: the deepest invocation it runs. Code in a sandbox that runs
+ * several invocations can tag a call with any of them; judging by the deepest, a chain of
+ * ctx.invoke cannot reset its depth by claiming a shallower invocation that shares its sandbox.
+ */
+function deepest(running: readonly RunningInvocation[]): number {
+  return running.reduce((depth, r) => Math.max(depth, r.depth), 0);
 }
 
 function profileOf(spec: FunctionSpec): SandboxProfile {

@@ -1,12 +1,20 @@
 // The sandboxes of one function version: warm ones are reused, at most `concurrency` live at once,
-// callers beyond that wait briefly in a bounded queue, idle ones are reaped.
+// each running up to `perSandbox` invocations at once (1 by default: Lambda's one-at-a-time), callers
+// beyond that wait briefly in a bounded queue, idle ones are reaped.
+//
+// A new invocation goes to the busiest sandbox that still has room, so load packs onto as few
+// processes as it needs (fewer processes to wake on a small machine), and a new sandbox starts only
+// when every live one is full.
 import { BulwarkError } from "../core/errors.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 
 export interface PoolDeps {
   /** Starts (or takes a spare and loads) a sandbox with this version's bundle. */
   create(): Promise<Sandbox>;
+  /** Most sandboxes alive at once. */
   concurrency: number;
+  /** Most invocations one sandbox runs at once (default 1). */
+  perSandbox?: number;
   maxWaiters: number;
   /** How long a caller may wait for a free sandbox. */
   maxWaitMs: number;
@@ -23,32 +31,44 @@ export interface Lease {
   cold: boolean;
 }
 
+/** A started sandbox and how many invocations it is running. */
+interface Slot {
+  sandbox: Sandbox;
+  busy: number;
+  /** When `busy` last fell to 0. */
+  idleSince: number;
+}
+
 export class FunctionPool {
   readonly #deps: PoolDeps;
-  readonly #idle: Array<{ sandbox: Sandbox; since: number }> = [];
+  readonly #perSandbox: number;
+  readonly #slots: Slot[] = [];
   readonly #waiters: Waiter[] = [];
-  #live = 0;
+  #starting = 0;
   #draining = false;
 
   constructor(deps: PoolDeps) {
     this.#deps = deps;
+    this.#perSandbox = deps.perSandbox ?? 1;
   }
 
+  /** Sandboxes alive or starting. */
   get live(): number {
-    return this.#live;
+    return this.#slots.length + this.#starting;
   }
 
+  /** Sandboxes running no invocation. */
   get idle(): number {
-    return this.#idle.length;
+    return this.#slots.reduce((n, slot) => n + (slot.busy === 0 ? 1 : 0), 0);
   }
 
   async acquire(): Promise<Lease> {
-    while (this.#idle.length > 0) {
-      const { sandbox } = this.#idle.pop()!;
-      if (sandbox.alive) return { sandbox, cold: false };
-      this.#live--;
+    const slot = this.#roomiest();
+    if (slot !== undefined) {
+      slot.busy++;
+      return { sandbox: slot.sandbox, cold: false };
     }
-    if (this.#live < this.#deps.concurrency) return this.#startOne();
+    if (this.live < this.#deps.concurrency) return this.#startOne();
     if (this.#waiters.length >= this.#deps.maxWaiters) throw overloaded();
     return new Promise<Lease>((resolve, reject) => {
       const waiter: Waiter = {
@@ -63,64 +83,87 @@ export class FunctionPool {
     });
   }
 
-  /** Returns a sandbox after an invocation; an unhealthy one is discarded. */
+  /**
+   * Ends one invocation's lease. An unhealthy sandbox is discarded, and with it whatever else it
+   * was running (those invocations fail on their own when it dies).
+   */
   release(sandbox: Sandbox, healthy: boolean): void {
-    if (healthy && sandbox.alive) {
-      const waiter = this.#waiters.shift();
-      if (waiter) {
-        clearTimeout(waiter.timer);
-        waiter.resolve({ sandbox, cold: false });
-        return;
-      }
-      if (!this.#draining) {
-        this.#idle.push({ sandbox, since: Date.now() });
-        return;
-      }
+    const index = this.#slots.findIndex((s) => s.sandbox === sandbox);
+    if (index === -1) return; // discarded already, by another invocation it was running
+    const slot = this.#slots[index]!;
+    if (!healthy || !sandbox.alive) {
+      this.#discard(index);
+      this.#serveWaiter();
+      return;
     }
-    this.#live--;
-    void sandbox.kill();
-    this.#serveWaiter();
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve({ sandbox, cold: false });
+      return;
+    }
+    slot.busy--;
+    if (slot.busy > 0) return;
+    slot.idleSince = Date.now();
+    if (this.#draining) this.#discard(index);
   }
 
   /** Kills sandboxes idle for longer than `idleMs`. */
   reap(now: number, idleMs: number): void {
-    for (let i = this.#idle.length - 1; i >= 0; i--) {
-      const entry = this.#idle[i]!;
-      if (now - entry.since >= idleMs || !entry.sandbox.alive) {
-        this.#idle.splice(i, 1);
-        this.#live--;
-        void entry.sandbox.kill();
-      }
+    for (let i = this.#slots.length - 1; i >= 0; i--) {
+      const slot = this.#slots[i]!;
+      if ((slot.busy === 0 && now - slot.idleSince >= idleMs) || !slot.sandbox.alive) this.#discard(i);
     }
   }
 
   /** Stops reusing sandboxes: idle ones die now, busy ones when released. */
   drain(): void {
     this.#draining = true;
-    for (const { sandbox } of this.#idle.splice(0)) {
-      this.#live--;
-      void sandbox.kill();
-    }
+    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i]!.busy === 0) this.#discard(i);
   }
 
   get empty(): boolean {
-    return this.#live === 0 && this.#waiters.length === 0;
+    return this.live === 0 && this.#waiters.length === 0;
+  }
+
+  /** The busiest live sandbox with room for one more invocation; the newest among equals. */
+  #roomiest(): Slot | undefined {
+    if (this.#draining) return undefined;
+    let best: Slot | undefined;
+    for (let i = this.#slots.length - 1; i >= 0; i--) {
+      const slot = this.#slots[i]!;
+      if (!slot.sandbox.alive) {
+        if (slot.busy === 0) this.#discard(i);
+        continue;
+      }
+      if (slot.busy < this.#perSandbox && (best === undefined || slot.busy > best.busy)) best = slot;
+    }
+    return best;
+  }
+
+  #discard(index: number): void {
+    const [slot] = this.#slots.splice(index, 1);
+    void slot!.sandbox.kill();
   }
 
   async #startOne(): Promise<Lease> {
-    this.#live++;
+    this.#starting++;
+    let sandbox: Sandbox;
     try {
-      return { sandbox: await this.#deps.create(), cold: true };
+      sandbox = await this.#deps.create();
     } catch (e) {
-      this.#live--;
+      this.#starting--;
       this.#serveWaiter();
       throw e;
     }
+    this.#starting--;
+    this.#slots.push({ sandbox, busy: 1, idleSince: 0 });
+    return { sandbox, cold: true };
   }
 
   #serveWaiter(): void {
-    const waiter = this.#waiters.shift();
-    if (!waiter) return;
+    if (this.#waiters.length === 0 || this.live >= this.#deps.concurrency) return;
+    const waiter = this.#waiters.shift()!;
     clearTimeout(waiter.timer);
     this.#startOne().then(waiter.resolve, waiter.reject);
   }

@@ -2,7 +2,7 @@
 // ones of ../sandbox/protocol.ts; calls are numbered and answered by {t:"reply"} frames.
 
 import { Socket } from "node:net";
-import { FrameDecoder, encodeFrame } from "../sandbox/protocol.ts";
+import { FrameDecoder, FrameWriter, encodeFrame } from "../sandbox/protocol.ts";
 import type { HostMessage, SandboxMessage, WireError } from "../sandbox/protocol.ts";
 import { errorFromWire } from "./errors.ts";
 
@@ -11,6 +11,7 @@ const CHANNEL_FD = 3;
 export class RuntimeChannel {
   readonly #socket = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
   readonly #decoder = new FrameDecoder();
+  readonly #writer = new FrameWriter(this.#socket);
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   #nextCallId = 1;
 
@@ -26,17 +27,21 @@ export class RuntimeChannel {
     this.#socket.on("error", () => process.exit(0));
   }
 
-  /** Sends one frame; throws (TypeError, FrameError) if the message cannot be encoded. */
+  /**
+   * Sends one frame; throws (TypeError, FrameError) if the message cannot be encoded. Frames sent
+   * in one turn of the event loop (results of invocations that ended together) leave in one write.
+   */
   send(message: SandboxMessage): void {
-    this.#socket.write(encodeFrame(message));
+    this.#writer.write(encodeFrame(message));
   }
 
-  call(op: string, args: unknown[]): Promise<unknown> {
+  /** A broker call made for invocation `inv` (null outside one). */
+  call(inv: string | null, op: string, args: unknown[]): Promise<unknown> {
     const id = this.#nextCallId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       try {
-        this.send({ t: "call", id, op, args });
+        this.send({ t: "call", id, inv, op, args });
       } catch (e) {
         this.#pending.delete(id);
         reject(e);

@@ -32,9 +32,10 @@ export interface HandlerContext {
   invoke(fn: string, payload: unknown): Promise<unknown>;
 }
 
-export function buildContext(context: InvocationContext, channel: RuntimeChannel, logger: Logger): HandlerContext {
+/** `id` is the invocation's id on the channel: each broker call says which invocation it is for. */
+export function buildContext(id: string, context: InvocationContext, channel: RuntimeChannel, logger: Logger): HandlerContext {
   const call = <Op extends keyof BrokerOps>(op: Op, ...args: BrokerOps[Op]["args"]) =>
-    channel.call(op, args) as Promise<BrokerOps[Op]["result"]>;
+    channel.call(id, op, args) as Promise<BrokerOps[Op]["result"]>;
   return {
     requestId: context.requestId,
     functionName: context.functionName,

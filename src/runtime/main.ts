@@ -1,7 +1,9 @@
 // The sandbox runtime: the only platform code that runs inside a sandbox, next to the function.
-// It announces itself, loads one bundle, then runs one invocation at a time. It imports nothing
-// of the platform but the channel protocol (bundled in by buildRuntime).
+// It announces itself, loads one bundle, then runs the invocations the platform sends: one at a
+// time by default, several at once when the function allows it (the platform decides how many).
+// It imports nothing of the platform but the channel protocol (bundled in by buildRuntime).
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { pathToFileURL } from "node:url";
 import type { HostMessage } from "../sandbox/protocol.ts";
 import { RuntimeChannel } from "./channel.ts";
@@ -12,13 +14,17 @@ import { Logger } from "./logging.ts";
 type Handler = (event: unknown, ctx: unknown) => unknown;
 
 let handler: Handler | undefined;
-let current: string | null = null;
+/** Invocations running now, by request id. */
+const running = new Set<string>();
+/** The invocation whose code is running, so console output is tagged with the right request id. */
+const invocation = new AsyncLocalStorage<string>();
 
 const channel = new RuntimeChannel((message) => void onMessage(message));
-const logger = new Logger(channel, () => current);
+// Output from outside any invocation's async context (a timer set at load) belongs to none.
+const logger = new Logger(channel, () => invocation.getStore() ?? null);
 logger.captureConsole();
 
-// After an error nobody caught, the function's state is unknown: fail the invocation that is
+// After an error nobody caught, the function's state is unknown: fail the invocations that are
 // running and end the process, so the platform discards this sandbox.
 process.on("uncaughtException", fatal);
 process.on("unhandledRejection", fatal);
@@ -52,20 +58,20 @@ async function load(bundle: string, exportName: string): Promise<void> {
   }
 }
 
-async function invoke(id: string, event: unknown, context: Parameters<typeof buildContext>[0]): Promise<void> {
-  if (handler === undefined || current !== null) {
-    channel.send({ t: "result", id, ok: false, error: { name: "Error", message: "the runtime is not ready for an invocation" } });
+async function invoke(id: string, event: unknown, context: Parameters<typeof buildContext>[1]): Promise<void> {
+  if (handler === undefined || running.has(id)) {
+    channel.send({ t: "result", id, ok: false, error: { name: "Error", message: "the runtime is not ready for this invocation" } });
     return;
   }
-  current = id;
+  running.add(id);
+  const run = handler;
   let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
   try {
-    outcome = { ok: true, value: await handler(event, buildContext(context, channel, logger)) };
+    outcome = { ok: true, value: await invocation.run(id, () => run(event, buildContext(id, context, channel, logger))) };
   } catch (e) {
     outcome = { ok: false, error: e };
   }
-  if (current !== id) return; // fatal() already answered for this invocation
-  current = null;
+  if (!running.delete(id)) return; // fatal() already answered for this invocation
   if (!outcome.ok) {
     channel.send({ t: "result", id, ok: false, error: errorToWire(outcome.error) });
     return;
@@ -80,9 +86,9 @@ async function invoke(id: string, event: unknown, context: Parameters<typeof bui
 }
 
 function fatal(error: unknown): void {
-  if (current !== null) {
-    channel.send({ t: "result", id: current, ok: false, error: errorToWire(error) });
-    current = null;
+  if (running.size > 0) {
+    for (const id of running) channel.send({ t: "result", id, ok: false, error: errorToWire(error) });
+    running.clear();
   } else {
     const wire = errorToWire(error);
     channel.send({ t: "log", id: null, level: "error", msg: `uncaught ${wire.name} outside an invocation: ${wire.message}` });

@@ -31,7 +31,8 @@ export function parseSandboxMessage(frame: unknown): SandboxMessage | undefined 
     case "call":
       if (!Number.isSafeInteger(frame.id) || (frame.id as number) < 0) return undefined;
       if (typeof frame.op !== "string" || frame.op.length > MAX_OP_CHARS || !Array.isArray(frame.args)) return undefined;
-      return { t: "call", id: frame.id as number, op: frame.op, args: frame.args };
+      if (frame.inv !== null && typeof frame.inv !== "string") return undefined;
+      return { t: "call", id: frame.id as number, inv: frame.inv, op: frame.op, args: frame.args };
     default:
       return undefined;
   }

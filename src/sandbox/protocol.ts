@@ -47,7 +47,8 @@ export type SandboxMessage =
   | { t: "result"; id: string; ok: true; value: unknown }
   | { t: "result"; id: string; ok: false; error: WireError }
   | { t: "log"; id: string | null; level: LogLevel; msg: string }
-  | { t: "call"; id: number; op: string; args: unknown[] };
+  /** `inv`: the invocation the call is made for (the runtime may run several at once); null outside one. */
+  | { t: "call"; id: number; inv: string | null; op: string; args: unknown[] };
 
 export class FrameError extends Error {
   override name = "FrameError";
@@ -60,6 +61,34 @@ export function encodeFrame(message: HostMessage | SandboxMessage): Buffer {
   frame.writeUInt32BE(json.length, 0);
   json.copy(frame, 4);
   return frame;
+}
+
+/**
+ * Writes frames to the channel. The first frame of a turn of the event loop leaves at once (a lone
+ * request or reply waits for nothing); frames written after it in the same turn are held and leave
+ * together in one write when the turn ends: under load, one system call and one wake-up of the
+ * other side for many frames.
+ */
+export class FrameWriter {
+  readonly #stream: { write(chunk: Buffer): boolean; cork(): void; uncork(): void };
+  #batching = false;
+
+  constructor(stream: { write(chunk: Buffer): boolean; cork(): void; uncork(): void }) {
+    this.#stream = stream;
+  }
+
+  write(frame: Buffer): void {
+    this.#stream.write(frame);
+    if (this.#batching) return;
+    this.#batching = true;
+    this.#stream.cork();
+    setImmediate(this.#flush);
+  }
+
+  readonly #flush = (): void => {
+    this.#batching = false;
+    this.#stream.uncork();
+  };
 }
 
 /** Reassembles frames from stream chunks. Throws FrameError on an oversized frame or bad JSON. */

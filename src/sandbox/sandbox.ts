@@ -16,7 +16,7 @@ import type { LaunchCommand } from "./launch.ts";
 import { parseSandboxMessage } from "./messages.ts";
 import { nodeLibraries } from "./node-libs.ts";
 import { LineSplitter } from "./output-lines.ts";
-import { FrameDecoder, encodeFrame, FrameError } from "./protocol.ts";
+import { FrameDecoder, FrameWriter, encodeFrame, FrameError } from "./protocol.ts";
 import type { HostMessage, InvocationContext, LogLevel, SandboxMessage } from "./protocol.ts";
 import { deathError, denyAll, describe, wireErrorOf } from "./outcomes.ts";
 import { seccompProgram } from "./seccomp.ts";
@@ -38,10 +38,19 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const warned = new Set<string>();
 
+interface Invocation {
+  requestId: string;
+  /** What the platform attached at invoke(); handed back with the invocation's calls and logs. */
+  attachment: unknown;
+  done: PromiseWithResolvers<unknown>;
+  timer: NodeJS.Timeout;
+}
+
 export class Sandbox {
   readonly #options: SandboxOptions;
   readonly #child: ChildProcess;
   readonly #channel: Duplex;
+  readonly #writer: FrameWriter;
   readonly #cgroup: SandboxCgroup | undefined;
   readonly #workDir: string;
   readonly #bundleDir: { host: string; inside: string };
@@ -52,7 +61,12 @@ export class Sandbox {
   readonly #stderrTail: string[] = [];
   #isReady = false;
   #load: { done: PromiseWithResolvers<void>; timer: NodeJS.Timeout } | undefined;
-  #invocation: { id: string; done: PromiseWithResolvers<unknown>; timer: NodeJS.Timeout } | undefined;
+  /**
+   * Invocations running now, by their id on the channel (this sandbox's own counter: request ids
+   * repeat when a function calls itself). The pool decides how many one sandbox may run.
+   */
+  readonly #invocations = new Map<string, Invocation>();
+  #invocationCount = 0;
   #loaded = false;
   #dying: { reason: ExitReason; detail: string } | undefined;
   #heapOutOfMemory = false;
@@ -69,6 +83,7 @@ export class Sandbox {
     const stdio: "pipe"[] = command.seccomp === undefined ? ["pipe"] : ["pipe", "pipe"];
     this.#child = spawn(command.file, command.args, { stdio: ["ignore", "pipe", "pipe", ...stdio], env: command.env, detached: true });
     this.#channel = this.#child.stdio[3] as Duplex;
+    this.#writer = new FrameWriter(this.#channel);
     if (command.seccomp !== undefined) {
       const seccomp = this.#child.stdio[SECCOMP_FD] as Duplex;
       seccomp.on("error", () => {}); // bubblewrap died before reading it: "close" reports that
@@ -173,13 +188,20 @@ export class Sandbox {
     this.#loaded = true;
   }
 
-  /** Runs the handler once. One invocation at a time; the sandbox is killed at the deadline. */
-  async invoke(event: unknown, context: InvocationContext, timeoutMs: number): Promise<unknown> {
+  /** Invocations running in this sandbox now. */
+  get running(): number {
+    return this.#invocations.size;
+  }
+
+  /**
+   * Runs the handler once. The sandbox is killed at the deadline, and with it every invocation
+   * it was running: a handler that overran cannot be stopped any other way.
+   */
+  async invoke(event: unknown, context: InvocationContext, timeoutMs: number, attachment?: unknown): Promise<unknown> {
     this.#assertAlive();
     if (!this.#loaded) throw new BulwarkError("BWK_INTERNAL", "no bundle is loaded in this sandbox");
-    if (this.#invocation !== undefined) throw new BulwarkError("BWK_INTERNAL", "this sandbox is already running an invocation");
     if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) throw new BulwarkError("BWK_INVALID_ARGUMENT", `the timeout must be between 1 and ${MAX_TIMEOUT_MS} ms`);
-    const id = context.requestId;
+    const id = String(++this.#invocationCount);
     const deadline = Math.min(Number.isFinite(context.deadline) ? context.deadline : Infinity, Date.now() + timeoutMs);
     try {
       this.#send({ t: "invoke", id, event, context: { ...context, deadline } });
@@ -188,7 +210,8 @@ export class Sandbox {
       throw new BulwarkError("BWK_INTERNAL", `the event cannot be sent to the sandbox: ${(e as Error).message}`, { cause: e });
     }
     const done = Promise.withResolvers<unknown>();
-    this.#invocation = { id, done, timer: setTimeout(() => this.#terminate("timeout", `it ran past ${timeoutMs} ms`), timeoutMs) };
+    const timer = setTimeout(() => this.#terminate("timeout", `it ran past ${timeoutMs} ms`), timeoutMs);
+    this.#invocations.set(id, { requestId: context.requestId, attachment, done, timer });
     return done.promise;
   }
 
@@ -216,7 +239,7 @@ export class Sandbox {
   }
 
   #send(message: HostMessage): void {
-    this.#channel.write(encodeFrame(message));
+    this.#writer.write(encodeFrame(message));
     if (this.#channel.writableLength > MAX_UNREAD_BYTES) this.#terminate("killed", "it stopped reading its channel");
   }
 
@@ -253,23 +276,26 @@ export class Sandbox {
         return load.done.reject(new BulwarkError("BWK_HANDLER_ERROR", `the bundle failed to load: ${describe(message.error)}`));
       }
       case "result": {
-        const invocation = this.#invocation;
-        if (invocation === undefined || invocation.id !== message.id) return this.#terminate("killed", "it sent a result for an unknown invocation");
+        const invocation = this.#invocations.get(message.id);
+        if (invocation === undefined) return this.#terminate("killed", "it sent a result for an unknown invocation");
         clearTimeout(invocation.timer);
-        this.#invocation = undefined;
+        this.#invocations.delete(message.id);
         if (message.ok) return invocation.done.resolve(message.value);
         const code: ErrorCode = message.error.code === "BWK_BAD_RESPONSE" ? "BWK_BAD_RESPONSE" : "BWK_HANDLER_ERROR";
         return invocation.done.reject(new BulwarkError(code, `the handler failed: ${describe(message.error)}`));
       }
       case "log":
-        if (message.id !== null && message.id !== this.#invocation?.id) return this.#terminate("killed", "it logged for an unknown invocation");
-        return this.#log({ id: message.id, level: message.level, msg: message.msg });
+        if (message.id !== null && !this.#invocations.has(message.id)) return this.#terminate("killed", "it logged for an unknown invocation");
+        return this.#log(message.id, message.level, message.msg);
       case "call":
-        return void this.#call(message.id, message.op, message.args);
+        // The call is for an invocation this sandbox is running, or for none; any other id is a
+        // lie about whose call it is.
+        if (message.inv !== null && !this.#invocations.has(message.inv)) return this.#terminate("killed", "it made a call for an unknown invocation");
+        return void this.#call(message.id, message.inv, message.op, message.args);
     }
   }
 
-  async #call(id: number, op: string, args: unknown[]): Promise<void> {
+  async #call(id: number, inv: string | null, op: string, args: unknown[]): Promise<void> {
     let reply: HostMessage;
     if (this.#callsInFlight >= MAX_CALLS_IN_FLIGHT) {
       reply = { t: "reply", id, ok: false, error: { name: "LimitExceeded", message: "too many calls in flight", code: "BWK_LIMIT_EXCEEDED" } };
@@ -277,7 +303,10 @@ export class Sandbox {
       this.#callsInFlight++;
       try {
         const broker = this.#options.onCall ?? denyAll;
-        reply = { t: "reply", id, ok: true, value: await broker({ op, args, invocationId: this.#invocation?.id ?? null }) };
+        const invocation = inv === null ? undefined : this.#invocations.get(inv);
+        const attached = invocation?.attachment === undefined ? {} : { invocation: invocation.attachment };
+        const running = [...this.#invocations.values()].map((i) => i.attachment);
+        reply = { t: "reply", id, ok: true, value: await broker({ op, args, invocationId: invocation?.requestId ?? null, ...attached, running }) };
       } catch (e) {
         reply = { t: "reply", id, ok: false, error: wireErrorOf(e) };
       } finally {
@@ -295,9 +324,11 @@ export class Sandbox {
   }
 
   /** The platform's log callback must not be a way for sandbox content to crash the platform. */
-  #log(entry: { id: string | null; level: LogLevel; msg: string }): void {
+  #log(inv: string | null, level: LogLevel, msg: string): void {
+    const invocation = inv === null ? undefined : this.#invocations.get(inv);
     try {
-      this.#options.onLog?.(entry);
+      const attached = invocation?.attachment === undefined ? {} : { invocation: invocation.attachment };
+      this.#options.onLog?.({ id: invocation?.requestId ?? null, level, msg, ...attached });
     } catch (e) {
       warnOnce(this.#options, `onLog failed: ${(e as Error).message}`);
     }
@@ -311,12 +342,18 @@ export class Sandbox {
         // bubblewrap's own errors (missing paths, namespaces refused) explain a failed start.
         if (!this.#isReady && this.#stderrTail.push(line.slice(0, 500)) > 5) this.#stderrTail.shift();
       }
-      this.#log({ id: this.#invocation?.id ?? null, level, msg: line });
+      this.#log(this.#soleInvocation(), level, line);
     });
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => lines.push(chunk));
     stream.on("end", () => lines.end());
     stream.on("error", () => {}); // the process's end is reported by "close"
+  }
+
+  /** Raw stdout/stderr lines carry no request id: they are the invocation's only when it runs alone. */
+  #soleInvocation(): string | null {
+    if (this.#invocations.size !== 1) return null;
+    return this.#invocations.keys().next().value ?? null;
   }
 
   #terminate(reason: ExitReason, detail: string): void {
@@ -344,7 +381,7 @@ export class Sandbox {
     const reason: ExitReason = this.#dying?.reason === "timeout" ? "timeout" : oom ? "oom" : (this.#dying?.reason ?? "exited");
     this.#exit = { code, signal, reason };
     if (this.#load !== undefined) clearTimeout(this.#load.timer);
-    if (this.#invocation !== undefined) clearTimeout(this.#invocation.timer);
+    for (const invocation of this.#invocations.values()) clearTimeout(invocation.timer);
     // Removing the cgroup succeeds only once its last process is gone, so callers that see the
     // rejection below know the sandbox is gone completely.
     await this.#cgroup?.remove().catch((e: Error) => warnOnce(this.#options, `a sandbox cgroup was not removed: ${e.message}`));
@@ -353,9 +390,9 @@ export class Sandbox {
     this.#ready.reject(error);
     this.#ready.promise.catch(() => {});
     this.#load?.done.reject(error);
-    this.#invocation?.done.reject(error);
+    for (const invocation of this.#invocations.values()) invocation.done.reject(error);
     this.#load = undefined;
-    this.#invocation = undefined;
+    this.#invocations.clear();
     this.#finished.resolve();
     for (const listener of this.#exitListeners.splice(0)) {
       try {

@@ -22,10 +22,17 @@ export interface SandboxOptions {
   workDir: string;
   /** Runs node directly without bubblewrap (development only; same protocol). */
   insecureNoSandbox?: boolean;
-  /** The function's console.* (tagged with the invocation) and raw stdout/stderr lines. */
-  onLog?(entry: { id: string | null; level: LogLevel; msg: string }): void;
-  /** The broker: reject with a BulwarkError to send a typed error. Default: BWK_PERMISSION_DENIED. */
-  onCall?(call: { op: string; args: unknown[]; invocationId: string | null }): Promise<unknown>;
+  /**
+   * The function's console.* (tagged with the invocation's request id) and raw stdout/stderr lines.
+   * `invocation` is what the platform attached to that invocation when it started it (invoke()).
+   */
+  onLog?(entry: { id: string | null; level: LogLevel; msg: string; invocation?: unknown }): void;
+  /**
+   * The broker: reject with a BulwarkError to send a typed error. Default: BWK_PERMISSION_DENIED.
+   * `running` holds the attachments of every invocation the sandbox runs now: code in a sandbox
+   * can claim any of them for a call, so what must not be evaded (call depth) is judged on all.
+   */
+  onCall?(call: { op: string; args: unknown[]; invocationId: string | null; invocation?: unknown; running: unknown[] }): Promise<unknown>;
   // Extensions, all optional.
   /** Default /usr/bin/bwrap. */
   bwrapPath?: string;

@@ -34,8 +34,12 @@ export interface Context {
   secrets: { get(name: string): Promise<string> };
   kv(namespace: string): KvNamespace;
   objects(bucket: string): ObjectBucket;
-  /** Egress through the broker, to granted hosts only. */
+  /** Egress through the broker, to granted hosts only; cut off when the invocation's time is up. */
   fetch(url: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Runs a granted function and returns its result. The callee ends by this invocation's deadline;
+   * calls nest at most 8 deep (A→B→A→… included), beyond which this throws LimitExceeded.
+   */
   invoke(fn: string, payload: unknown): Promise<unknown>;
   log: { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };
   /** Lambda compatibility: milliseconds left before the platform stops the invocation. */

@@ -10,6 +10,8 @@ export interface FunctionVersion {
   bundleHash: string;
   spec: FunctionSpec;
   createdAt: string;
+  /** The audit actor id of whoever deployed it (logs.read.own); null for versions made before it was recorded. */
+  deployedBy: string | null;
 }
 
 export interface DeployOutcome {
@@ -34,11 +36,16 @@ export interface StateStore {
   /** The app this platform serves, once something was deployed. */
   appName(): string | undefined;
   /**
-   * Records new versions and switches every function at once: all or nothing. `within` runs in
-   * the same transaction with the outcomes (what else must be stored with the versions); if it
-   * throws, nothing is deployed.
+   * Records new versions, each naming `deployedBy`, and switches every function at once: all or
+   * nothing. `within` runs in the same transaction with the outcomes (what else must be stored
+   * with the versions); if it throws, nothing is deployed.
    */
-  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>, within?: (outcomes: DeployOutcome[]) => void): DeployOutcome[];
+  deploy(
+    app: string,
+    functions: Array<{ spec: FunctionSpec; bundleHash: string }>,
+    deployedBy: string,
+    within?: (outcomes: DeployOutcome[]) => void,
+  ): DeployOutcome[];
   activeVersions(): FunctionVersion[];
   versions(fn: string): FunctionVersion[];
   /** Makes an existing version the serving one (rollback). */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { BrokerCall } from "../../src/broker/broker.ts";
-import { type BrokerServices, openBrokerServices } from "../../src/broker/services.ts";
+import { type BrokerServices, openBrokerServices, openMasterKeyRing } from "../../src/broker/services.ts";
 import type { BrokerLimits } from "../../src/broker/limits.ts";
 import type { CalleeInvocation } from "../../src/broker/workload/calls.ts";
 import { parseManifest } from "../../src/core/manifest/parse.ts";
@@ -35,13 +35,14 @@ export async function brokerBench(limits: Partial<BrokerLimits> = {}): Promise<B
   const audit = new AuditLog(openDatabase(join(dir, "audit.db")), { signingKey: loadOrCreateAuditKey(join(dir, "keys")).privateKey });
   const runs: BrokerBench["runs"] = [];
   let app: string | undefined;
+  const log = pino({ level: "silent" });
   const services = await openBrokerServices({
     dataDir: dir,
     db,
-    masterKey: {},
+    keys: await openMasterKeyRing({ keysDir: join(dir, "keys"), masterKey: {}, dbs: [db], events, log }),
     events,
     audit,
-    log: pino({ level: "silent" }),
+    log,
     app: () => app,
     run: async (fn, payload, invocation) => {
       runs.push({ fn, payload, invocation });
@@ -66,6 +67,7 @@ export async function brokerBench(limits: Partial<BrokerLimits> = {}): Promise<B
         bundleHash: "0".repeat(64),
         spec,
         createdAt: new Date().toISOString(),
+        deployedBy: "user:bench",
       }));
       services.policies.setActive(versions);
     },
@@ -74,6 +76,8 @@ export async function brokerBench(limits: Partial<BrokerLimits> = {}): Promise<B
       return services.broker.handle({
         owner: { function: fn, version: 1, ...(tenant === undefined ? {} : { tenant }) },
         invocationId: "req-1",
+        deadline: Date.now() + 60_000,
+        depth: 0,
         op,
         args,
         ...rest,

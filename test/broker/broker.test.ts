@@ -78,8 +78,9 @@ describe("broker: granted calls", () => {
   });
 
   it("invokes a granted function through a workload token, as the calling function", async () => {
-    assert.deepEqual(await b.call("charge", "invoke", ["fraud-score", { amount: 10 }]), { ran: "fraud-score" });
-    assert.deepEqual(b.runs.at(-1), { fn: "fraud-score", payload: { amount: 10 }, invocation: { requestId: "req-1", caller: { function: "charge" } } });
+    const deadline = Date.now() + 5_000;
+    assert.deepEqual(await b.call("charge", "invoke", ["fraud-score", { amount: 10 }], { deadline, depth: 2 }), { ran: "fraud-score" });
+    assert.deepEqual(b.runs.at(-1), { fn: "fraud-score", payload: { amount: 10 }, invocation: { requestId: "req-1", caller: { function: "charge" }, depth: 3, deadline } });
   });
 });
 
@@ -133,9 +134,12 @@ describe("broker: refusals", () => {
     }
   });
 
-  it("detects a swapped ciphertext row and records data.tampered", async () => {
+  it("detects a swapped ciphertext row and records data.tampered, even with both data keys just used", async () => {
     await b.call("charge", "kv.put", ["ledger", "alice", "balance-100"]);
     await b.call("charge", "kv.put", ["ledger", "mallory", "balance-0"]);
+    // Read first, so both rows' unwrapped data keys are in the master key's cache.
+    assert.equal(await b.call("charge", "kv.get", ["ledger", "alice"]), "balance-100");
+    assert.equal(await b.call("charge", "kv.get", ["ledger", "mallory"]), "balance-0");
     b.db.exec(`UPDATE kv SET wrapped_key = (SELECT wrapped_key FROM kv WHERE key = 'alice'), ciphertext = (SELECT ciphertext FROM kv WHERE key = 'alice') WHERE key = 'mallory'`);
     await assert.rejects(b.call("charge", "kv.get", ["ledger", "mallory"]), { code: "BWK_DECRYPT_FAILED" });
     assert.equal(lastEvent("data.tampered")?.severity, "high");

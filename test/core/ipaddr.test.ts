@@ -1,7 +1,7 @@
 // Address and CIDR parsing shared by the IP lists and the threat-intel importers.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coversMappedIpv4, formatV6, parseAddress, parseCidr } from "../../src/core/ipaddr.ts";
+import { clientNetwork, coversMappedIpv4, formatV6, isLoopbackHost, parseAddress, parseCidr } from "../../src/core/ipaddr.ts";
 
 describe("parseAddress", () => {
   it("parses IPv4", () => {
@@ -81,5 +81,25 @@ describe("formatV6", () => {
     assert.equal(formatV6(0x20010db8000000000001000000000001n), "2001:db8::1:0:0:1");
     assert.equal(formatV6(0x20010db8000100010001000100010001n), "2001:db8:1:1:1:1:1:1");
     assert.equal(formatV6(0x20010db8000000010001000100010001n), "2001:db8:0:1:1:1:1:1");
+  });
+});
+
+describe("isLoopbackHost", () => {
+  it("knows loopback names and addresses, bare or bracketed as in a URL", () => {
+    for (const host of ["localhost", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "::ffff:127.0.0.1"]) assert.equal(isLoopbackHost(host), true, host);
+  });
+
+  it("treats every other host as leaving the machine, wildcard addresses included", () => {
+    for (const host of ["0.0.0.0", "::", "[::]", "10.0.0.1", "128.0.0.1", "localhost.example.com", "::2", "[::1", ""]) assert.equal(isLoopbackHost(host), false, host);
+  });
+});
+
+describe("clientNetwork", () => {
+  it("keys IPv4 by its address and IPv6 by its /64, so hopping inside one subnet is one client", () => {
+    assert.equal(clientNetwork("192.0.2.7"), "192.0.2.7");
+    assert.equal(clientNetwork("::ffff:192.0.2.7"), "192.0.2.7");
+    assert.equal(clientNetwork("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+    assert.equal(clientNetwork("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+    assert.equal(clientNetwork("unknown"), "unknown");
   });
 });

@@ -16,9 +16,10 @@ const FORGER = `
 import { writeSync } from "node:fs";
 const frame = (message) => { const json = Buffer.from(JSON.stringify(message)); const head = Buffer.alloc(4); head.writeUInt32BE(json.length); return Buffer.concat([head, json]); };
 export async function handler(event, ctx) {
-  // A call frame that claims, in every way a frame could, to come from the holder function.
-  writeSync(3, frame({ t: "call", id: 4242, op: "secrets.get", args: ["HOLDER_SECRET"], function: "holder", owner: { function: "holder", version: 1 }, caller: "holder" }));
-  writeSync(3, frame({ t: "call", id: 4243, op: "kv.get", args: ["vault", "k"], owner: { function: "holder", version: 1 } }));
+  // A call frame that claims, in every way a frame could, to come from the holder function. It is
+  // tagged with the sandbox's first invocation (this one: "1"), as the runtime's own calls are.
+  writeSync(3, frame({ t: "call", id: 4242, inv: "1", op: "secrets.get", args: ["HOLDER_SECRET"], function: "holder", owner: { function: "holder", version: 1 }, caller: "holder" }));
+  writeSync(3, frame({ t: "call", id: 4243, inv: "1", op: "kv.get", args: ["vault", "k"], owner: { function: "holder", version: 1 } }));
   // Frames are handled in order: once this answers, the forged ones were decided.
   try { await ctx.kv("own").get("x"); } catch {}
   return "sent";

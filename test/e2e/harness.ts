@@ -36,13 +36,18 @@ export function cli(args: string[], options: { cwd?: string; env?: Record<string
 }
 
 export interface RunningPlatform {
+  /** The prod stage's edge. */
   url: string;
+  /** The dev stage's edge (`up` prints it as "dev stage: URL"). */
+  devUrl: string;
   dataDir: string;
   appDir: string;
   stdout(): string;
   stderr(): string;
   cli(args: string[]): CliResult;
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** fetch, on the dev stage's edge. */
+  devFetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
   /** Stops the platform (SIGTERM, a clean shutdown) and keeps its data and app dirs, to start it again. */
   halt(): Promise<void>;
@@ -60,7 +65,7 @@ export async function up(appDir: string, extra: string[] = [], options: { dataDi
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
+  const { url, devUrl } = await new Promise<{ url: string; devUrl: string }>((resolveUrl, reject) => {
     // A platform that never comes up fails the test instead of hanging it; one that did come up
     // must not be killed 60 s later in the middle of a long test file.
     const startup = setTimeout(() => {
@@ -68,27 +73,29 @@ export async function up(appDir: string, extra: string[] = [], options: { dataDi
       reject(new Error(`bulwark up did not start within 60 s: ${stderr}${stdout}`));
     }, 60_000).unref();
     const check = () => {
-      const m = /Bulwark is serving at (https?:\/\/\S+)/.exec(stdout);
-      if (m) {
+      const prod = /Bulwark is serving at (https?:\/\/\S+)/.exec(stdout);
+      const dev = /^dev stage: (https?:\/\/\S+)$/m.exec(stdout);
+      if (prod && dev) {
         clearTimeout(startup);
-        resolveUrl(m[1]!);
+        resolveUrl({ url: prod[1]!, devUrl: dev[1]! });
       }
     };
     child.stdout.on("data", check);
     child.once("exit", (code) => reject(new Error(`bulwark up exited with ${code}: ${stderr}${stdout}`)));
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  // With --tls dev the only trusted root is the platform's own development certificate.
+  const fetchOn = (base: string) => (path: string, init?: RequestInit) => nodeFetch(`${base}${path}`, init, base.startsWith("https:") ? devCa(dataDir) : undefined);
   return {
     url,
+    devUrl,
     dataDir,
     appDir,
     stdout: () => stdout,
     stderr: () => stderr,
     cli: (args) => cli([...args, "--data-dir", dataDir]),
-    fetch(path, init) {
-      // With --tls dev the only trusted root is the platform's own development certificate.
-      return nodeFetch(`${url}${path}`, init, url.startsWith("https:") ? devCa(dataDir) : undefined);
-    },
+    fetch: fetchOn(url),
+    devFetch: fetchOn(devUrl),
     async stop() {
       child.kill("SIGTERM");
       await exited;

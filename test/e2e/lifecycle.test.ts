@@ -56,7 +56,7 @@ describe("deploy, invoke, redeploy, rollback", () => {
   it("lists functions and invokes one directly", () => {
     const ls = p.cli(["ls"]);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, /hello\s+v1/);
+    assert.match(ls.stdout, /hello\s+prod\s+v1/);
     const inv = p.cli(["invoke", "hello", "--data", '{"rawPath":"/direct"}']);
     assert.equal(inv.code, 0, inv.stderr);
     assert.deepEqual(JSON.parse(inv.stdout), { version: 1, path: "/direct" });

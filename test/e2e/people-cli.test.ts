@@ -6,7 +6,7 @@ import { chmodSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { manifest, up, writeApp, type RunningPlatform } from "./harness.ts";
-import { api, cliAs, cliInteractive, configDir, controlOf, firstAdminPassword, totp, type Control } from "./people-helpers.ts";
+import { api, cliAs, cliEnrol, configDir, controlOf, firstAdminPassword, type Control } from "./people-helpers.ts";
 
 const ADMIN_PASSWORD = "correct horse battery staple";
 
@@ -54,13 +54,7 @@ describe("people: the first admin and the people commands", () => {
   });
 
   it("enrols MFA with a QR code in the terminal and prints recovery codes once", async () => {
-    let answered = false;
-    const enrolled = await cliInteractive(["mfa", "enroll", "--data-dir", p.dataDir], admin, (out) => {
-      const key = /key: ([A-Z2-7]+)\n/.exec(out);
-      if (!key || answered) return null;
-      answered = true;
-      return totp(key[1]!);
-    });
+    const enrolled = await cliEnrol(p.dataDir, admin);
     assert.equal(enrolled.code, 0, enrolled.stderr);
     assert.match(enrolled.stdout, /otpauth:\/\/totp\/Bulwark:admin\?secret=[A-Z2-7]+&issuer=Bulwark/);
     assert.ok((enrolled.stdout.match(/[▀▄█]/g)?.length ?? 0) > 200, "a QR code drawn with block characters");

@@ -111,6 +111,17 @@ export function cliInteractive(args: string[], config: string, answer: (stdout: 
   return collect(child, () => ({ stdout, stderr }));
 }
 
+/** `bulwark mfa enroll` as a person does it: reads the key it shows and types the current code. */
+export function cliEnrol(dataDir: string, config: string): Promise<CliResult> {
+  let answered = false;
+  return cliInteractive(["mfa", "enroll", "--data-dir", dataDir], config, (out) => {
+    const key = /key: ([A-Z2-7]+)\n/.exec(out);
+    if (!key || answered) return null;
+    answered = true;
+    return totp(key[1]!);
+  });
+}
+
 function collect(child: ChildProcessWithoutNullStreams, seen?: () => { stdout: string; stderr: string }): Promise<CliResult> {
   let stdout = "";
   let stderr = "";

@@ -1,10 +1,12 @@
 // The role × action matrix through the real control API: for each role a user signs in (with MFA
-// enrolled, so step-up is not what refuses them), calls one route per action, and gets 2xx where
-// the role grants the action and 403 BWK_FORBIDDEN where it does not. Every route of the API then
-// refuses every role lacking its action, and the audit trail names the real person each time.
+// enrolled, so step-up is not what refuses them), calls one route per action (per stage where the
+// stage decides), and gets 2xx where the role grants the action and 403 BWK_FORBIDDEN where it does
+// not. Every route of the API then refuses every role lacking its action, and the audit trail
+// names the real person each time.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ROUTES } from "../../src/control/api.ts";
+import { actionIn, actionsOf } from "../../src/control/route-access.ts";
 import { isAction, ROLES, type Action, type Role } from "../../src/core/people/roles.ts";
 import { manifest, up, writeApp, type RunningPlatform } from "./harness.ts";
 import { addUser, api, cliAs, configDir, controlOf, enrol, login, type Answer, type Control } from "./people-helpers.ts";
@@ -16,9 +18,10 @@ const Y = true;
 const _ = false;
 
 /**
- * The expected matrix, written out apart from the source (core/people/roles.ts). Everything the
- * platform serves is the prod stage (stages are not built yet), so developers, whose function
- * grants are for dev, get none of the function actions.
+ * The expected matrix, written out apart from the source (core/people/roles.ts). A route naming no
+ * stage is about prod, where developers, whose function grants are for dev, get none of the
+ * function actions; the `?stage=dev` rows show what they do get. Rows run in order: the deploy.dev
+ * row makes developer-user the deployer of dev's hello, which the rows after it rely on.
  */
 const EXPECTED: Array<[Action, Call, Grants]> = [
   ["functions.list", { method: "GET", path: "/v1/functions" }, { developer: _, operator: Y, auditor: _, admin: _ }],
@@ -26,6 +29,12 @@ const EXPECTED: Array<[Action, Call, Grants]> = [
   ["deploy.prod", { method: "POST", path: "/v1/deploy", cli: () => ["deploy", appDir] }, { developer: _, operator: Y, auditor: _, admin: _ }],
   ["rollback.prod", { method: "POST", path: "/v1/functions/hello/rollback", body: () => ({ to: 1 }) }, { developer: _, operator: Y, auditor: _, admin: _ }],
   ["logs.read", { method: "GET", path: "/v1/functions/hello/logs" }, { developer: _, operator: Y, auditor: Y, admin: _ }],
+  ["functions.list", { method: "GET", path: "/v1/functions?stage=dev" }, { developer: Y, operator: Y, auditor: _, admin: _ }],
+  ["deploy.dev", { method: "POST", path: "/v1/deploy?stage=dev", cli: () => ["deploy", appDir, "--stage", "dev"] }, { developer: Y, operator: Y, auditor: _, admin: _ }],
+  ["functions.invoke", { method: "POST", path: "/v1/functions/hello/invoke?stage=dev", body: () => ({ event: {} }) }, { developer: Y, operator: Y, auditor: _, admin: _ }],
+  ["rollback.dev", { method: "POST", path: "/v1/functions/hello/rollback?stage=dev", body: () => ({ to: 1 }) }, { developer: Y, operator: Y, auditor: _, admin: _ }],
+  // Holders of logs.read pass whoever deployed it; a developer passes as its deployer (deploy.dev row).
+  ["logs.read.own", { method: "GET", path: "/v1/functions/hello/logs?stage=dev" }, { developer: Y, operator: Y, auditor: Y, admin: _ }],
   ["metrics.read", { method: "GET", path: "/metrics" }, { developer: _, operator: Y, auditor: Y, admin: _ }],
   ["audit.read", { method: "GET", path: "/v1/audit?limit=1" }, { developer: _, operator: _, auditor: Y, admin: _ }],
   ["events.read", { method: "GET", path: "/v1/events?limit=1" }, { developer: _, operator: _, auditor: Y, admin: _ }],
@@ -40,6 +49,9 @@ const EXPECTED: Array<[Action, Call, Grants]> = [
   ["intel.manage", { method: "GET", path: "/v1/intel" }, { developer: _, operator: _, auditor: _, admin: Y }],
   ["siem.manage", { method: "GET", path: "/v1/siem/sinks" }, { developer: _, operator: _, auditor: _, admin: Y }],
   ["masterkey.rotate", { method: "POST", path: "/v1/master-key/rotate" }, { developer: _, operator: _, auditor: _, admin: Y }],
+  // The release row lifts the quarantine the row before set.
+  ["quarantine.set", { method: "POST", path: "/v1/functions/hello/quarantine", body: () => ({ reason: "matrix" }) }, { developer: _, operator: Y, auditor: _, admin: _ }],
+  ["quarantine.release", { method: "POST", path: "/v1/functions/hello/release" }, { developer: _, operator: Y, auditor: _, admin: _ }],
 ];
 
 let appDir = "";
@@ -77,20 +89,22 @@ describe("people: the role × action matrix through the real control API", () =>
   }
 
   it("covers every matrix action some route of the API declares", () => {
-    const declared = new Set(ROUTES.map((r) => r.action).filter(isAction));
+    const declared = new Set(ROUTES.flatMap(actionsOf).filter(isAction));
     const tested = new Set(EXPECTED.map(([action]) => action));
     assert.deepEqual([...declared].filter((a) => !tested.has(a)), []);
   });
 
   it("every route refuses every role that lacks its action, before its handler runs", async () => {
-    const expected = new Map(EXPECTED.map(([action, , grants]) => [action, grants]));
+    // A request naming no stage is about prod: compare with the prod rows.
+    const expected = new Map(EXPECTED.filter(([, call]) => !call.path.includes("stage=dev")).map(([action, , grants]) => [action, grants]));
     let checked = 0;
     for (const route of ROUTES) {
-      if (!isAction(route.action)) continue;
+      const action = actionIn(route, "prod");
+      if (!isAction(action)) continue;
       const path = examplePath(route.pattern);
       assert.ok(route.pattern.test(path), `no example path for ${route.pattern}`);
       for (const role of ROLES) {
-        if (expected.get(route.action)?.[role]) continue;
+        if (expected.get(action)?.[role]) continue;
         const res = await api(c, sessions[role], route.method, path, route.method === "GET" ? undefined : {});
         assert.deepEqual([res.status, res.body.code], [403, "BWK_FORBIDDEN"], `${role} ${route.method} ${path}`);
         checked++;

@@ -40,7 +40,7 @@ describe("bulwark secrets and keys rotate-master", () => {
   it("sets a secret from stdin, lists names and versions but never values, and serves it to a granted function", async () => {
     const set = withStdin(["secrets", "set", "DB_PASSWORD"], "correct-horse-battery\n", p.dataDir);
     assert.equal(set.code, 0, set.stderr);
-    assert.match(set.stdout, /set secret DB_PASSWORD \(version 1\)/);
+    assert.match(set.stdout, /set secret DB_PASSWORD in the prod stage \(version 1\)/);
     const ls = p.cli(["secrets", "ls", "--json"]);
     assert.equal(ls.code, 0, ls.stderr);
     const listed = JSON.parse(ls.stdout) as Array<Record<string, unknown>>;

@@ -11,7 +11,7 @@ function version(name: string, routes: string[]): FunctionVersion {
     return { kind: "http", method, path, auth: "none" };
   });
   const spec = { name, handler: "h.js", export: "handler", memoryBytes: 1, timeoutMs: 1, concurrency: 1, triggers, sandbox: { childProcesses: false, tmpWrite: true } } as FunctionSpec;
-  return { app: "a", function: name, version: 1, bundleHash: "0".repeat(64), spec, createdAt: "" };
+  return { app: "a", function: name, version: 1, bundleHash: "0".repeat(64), spec, createdAt: "", deployedBy: null };
 }
 
 const router = new Router([

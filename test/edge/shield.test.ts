@@ -17,7 +17,7 @@ function manifest(http: Record<string, unknown>, schemas?: Record<string, unknow
 }
 
 function versions(m: Manifest): FunctionVersion[] {
-  return Object.values(m.functions).map((spec) => ({ app: "a", function: spec.name, version: 1, bundleHash: "h", spec, createdAt: "" }));
+  return Object.values(m.functions).map((spec) => ({ app: "a", function: spec.name, version: 1, bundleHash: "h", spec, createdAt: "", deployedBy: null }));
 }
 
 function exchange(trigger: HttpTrigger): Exchange {

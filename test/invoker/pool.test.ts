@@ -120,3 +120,55 @@ describe("FunctionPool", () => {
     assert.equal((await p.acquire()).cold, true);
   });
 });
+
+describe("FunctionPool with several invocations per sandbox", () => {
+  it("packs invocations onto a live sandbox until it is full, then starts another", async () => {
+    const { p, created } = pool({ perSandbox: 3 });
+    const leases = [await p.acquire(), await p.acquire(), await p.acquire()];
+    assert.deepEqual(leases.map((l) => l.cold), [true, false, false]);
+    assert.equal(created.length, 1);
+    const fourth = await p.acquire();
+    assert.equal(fourth.cold, true);
+    assert.equal(created.length, 2);
+    assert.equal(p.live, 2);
+    assert.equal(p.idle, 0);
+  });
+
+  it("a sandbox is idle only when its last invocation ends, and only then reaped", async () => {
+    const { p, created } = pool({ perSandbox: 2 });
+    const a = await p.acquire();
+    const b = await p.acquire();
+    p.release(a.sandbox, true);
+    p.reap(Date.now() + 1e9, 0);
+    assert.equal(created[0]!.killed, false);
+    p.release(b.sandbox, true);
+    assert.equal(p.idle, 1);
+    p.reap(Date.now() + 1e9, 0);
+    assert.equal(created[0]!.killed, true);
+    assert.equal(p.live, 0);
+  });
+
+  it("an unhealthy release discards the sandbox once, whatever else it was running", async () => {
+    const { p, created } = pool({ perSandbox: 2 });
+    const a = await p.acquire();
+    const b = await p.acquire();
+    p.release(a.sandbox, false);
+    p.release(b.sandbox, false);
+    assert.equal(created[0]!.killed, true);
+    assert.equal(p.live, 0);
+    const c = await p.acquire();
+    assert.equal(c.cold, true);
+    assert.equal(p.live, 1);
+  });
+
+  it("a waiter takes the room a released invocation leaves", async () => {
+    const { p, created } = pool({ perSandbox: 2, concurrency: 1 });
+    const a = await p.acquire();
+    await p.acquire();
+    const waiting = p.acquire();
+    p.release(a.sandbox, true);
+    const c = await waiting;
+    assert.equal(c.sandbox, a.sandbox);
+    assert.equal(created.length, 1);
+  });
+});

@@ -30,6 +30,7 @@ const ATTACKS: Record<string, string> = {
   "a message of the right type with the wrong shape": `frame({ t: "call", id: "x", op: 1 })`,
   "a result for an invocation that does not exist": `frame({ t: "result", id: "someone-else", ok: true, value: 1 })`,
   "a log line for another invocation": `frame({ t: "log", id: "someone-else", level: "info", msg: "forged" })`,
+  "a broker call claiming an invocation it is not running": `frame({ t: "call", id: 1, inv: "9999", op: "kv.get", args: ["ns", "k"] })`,
   "a second ready": `frame({ t: "ready" })`,
   "a load answer nobody asked for": `frame({ t: "loaded" })`,
   "a JSON array instead of an object": `frame([1, 2, 3])`,
@@ -99,5 +100,30 @@ describe("a sandbox flooding the platform", () => {
       ["NotFound", "BWK_NOT_FOUND", "no secret a"],
       ["Error", "BWK_INTERNAL", "internal error"],
     ]);
+  });
+});
+
+describe("a sandbox running several invocations", () => {
+  it("attack: a call tagged with a sibling invocation is judged with every invocation the sandbox runs", async () => {
+    const calls: Array<{ invocation?: unknown; running: unknown[] }> = [];
+    // The second invocation forges a call frame tagged with the first one's channel id ("1").
+    const sandbox = await bench.load(
+      `import { writeSync } from "node:fs";
+      export async function handler(event) {
+        if (event.first) return new Promise((r) => setTimeout(() => r("first"), 300));
+        const json = Buffer.from(JSON.stringify({ t: "call", id: 999, inv: "1", op: "invoke", args: ["self", {}] }));
+        const head = Buffer.alloc(4); head.writeUInt32BE(json.length);
+        writeSync(3, Buffer.concat([head, json]));
+        await new Promise((r) => setTimeout(r, 100));
+        return "second";
+      }`,
+      { onCall: async (call) => void calls.push(call) },
+    );
+    const first = sandbox.invoke({ first: true }, context(), 5000, { depth: 0 });
+    const second = sandbox.invoke({}, context(), 5000, { depth: 7 });
+    assert.deepEqual(await Promise.all([first, second]), ["first", "second"]);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0]!.invocation, { depth: 0 });
+    assert.deepEqual(calls[0]!.running, [{ depth: 0 }, { depth: 7 }]);
   });
 });

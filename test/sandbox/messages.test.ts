@@ -14,7 +14,8 @@ describe("parseSandboxMessage", () => {
       { t: "result", id: "r1", ok: false, error: { name: "Error", message: "m", code: "BWK_BAD_RESPONSE" } },
       { t: "log", id: null, level: "debug", msg: "m" },
       { t: "log", id: "r1", level: "error", msg: "m" },
-      { t: "call", id: 7, op: "kv.get", args: ["ns", "k"] },
+      { t: "call", id: 7, inv: "1", op: "kv.get", args: ["ns", "k"] },
+      { t: "call", id: 8, inv: null, op: "kv.get", args: ["ns", "k"] },
     ];
     for (const message of valid) assert.deepEqual(parseSandboxMessage(message), message);
   });
@@ -35,6 +36,7 @@ describe("parseSandboxMessage", () => {
       { t: "call", id: 1.5, op: "kv.get", args: [] },
       { t: "call", id: 1, op: "x".repeat(65), args: [] },
       { t: "call", id: 1, op: "kv.get", args: { 0: "ns" } },
+      { t: "call", id: 1, inv: 5, op: "kv.get", args: [] },
     ];
     for (const frame of invalid) assert.equal(parseSandboxMessage(frame), undefined, JSON.stringify(frame));
   });

@@ -86,11 +86,21 @@ describe("Sandbox.invoke", () => {
     await assert.rejects(sandbox.invoke(null, context(), 5000), { code: "BWK_HANDLER_ERROR" });
   });
 
-  it("runs one invocation at a time (BWK_INTERNAL when busy)", async () => {
-    const sandbox = await bench.load(`export const handler = () => new Promise((r) => setTimeout(() => r("done"), 200));`);
-    const first = sandbox.invoke(null, context(), 5000);
-    await assert.rejects(sandbox.invoke(null, context(), 5000), { code: "BWK_INTERNAL" });
-    assert.equal(await first, "done");
+  it("runs invocations side by side, each answered with its own result, even under one request id", async () => {
+    const sandbox = await bench.load(`export const handler = (event) => new Promise((r) => setTimeout(() => r(event.n * 10), 50 - event.n * 10));`);
+    const started = [1, 2, 3].map((n) => sandbox.invoke({ n }, context({ requestId: "same" }), 5000));
+    assert.equal(sandbox.running, 3);
+    assert.deepEqual(await Promise.all(started), [10, 20, 30]);
+    assert.equal(sandbox.running, 0);
+  });
+
+  it("a timeout kills the sandbox and fails every invocation it was running", async () => {
+    const sandbox = await bench.load(`export const handler = (event) => new Promise((r) => setTimeout(r, event.ms));`);
+    const slow = sandbox.invoke({ ms: 60_000 }, context(), 300);
+    const other = sandbox.invoke({ ms: 60_000 }, context(), 5000);
+    await assert.rejects(slow, { code: "BWK_TIMEOUT" });
+    await assert.rejects(other);
+    assert.equal(sandbox.alive, false);
   });
 });
 

@@ -52,18 +52,16 @@ export function openEnvelope(master: MasterKey, sealed: Sealed, context: Encrypt
     throw new BulwarkError("BWK_DECRYPT_FAILED", `ciphertext has unknown format version ${ciphertext[0] ?? "(empty)"}`);
   }
   if (ciphertext.length < CIPHERTEXT_OVERHEAD) throw new BulwarkError("BWK_DECRYPT_FAILED", "ciphertext is truncated");
-  const dataKey = master.unwrapDataKey(sealed.wrappedKey);
+  const dataKey = master.dataKey(sealed.wrappedKey);
   try {
     const nonce = ciphertext.subarray(1, 1 + NONCE_BYTES);
-    const decipher = createDecipheriv("aes-256-gcm", createSecretKey(dataKey), nonce, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv("aes-256-gcm", dataKey, nonce, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.concat([DATA_AAD, context]));
     decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
     const body = ciphertext.subarray(1 + NONCE_BYTES, ciphertext.length - TAG_BYTES);
     return Buffer.concat([decipher.update(body), decipher.final()]);
   } catch {
     throw new BulwarkError("BWK_DECRYPT_FAILED", "ciphertext failed authentication: altered, or stored under another context");
-  } finally {
-    dataKey.fill(0);
   }
 }
 

@@ -19,6 +19,7 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, type KeyObject, randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { BulwarkError } from "../../core/errors.ts";
+import { DataKeyCache } from "./data-key-cache.ts";
 
 export const MASTER_KEY_BYTES = 32;
 export const DATA_KEY_BYTES = 32;
@@ -42,6 +43,8 @@ export class MasterKey {
   /** A KeyObject: ciphers built from it skip Node's per-call import of a raw key (~100 µs). */
   readonly #key: KeyObject;
   readonly #idBytes: Buffer;
+  /** Data keys this key unwrapped recently, for reads (data-key-cache.ts says why that is safe). */
+  readonly #opened = new DataKeyCache();
 
   constructor(bytes: Uint8Array) {
     if (bytes.length !== MASTER_KEY_BYTES) {
@@ -95,6 +98,18 @@ export class MasterKey {
     } catch {
       throw new BulwarkError("BWK_DECRYPT_FAILED", `wrapped data key failed authentication under master key ${this.id}`);
     }
+  }
+
+  /** The data key in `wrapped`, ready for a decipher; throws as unwrapDataKey does. */
+  dataKey(wrapped: Uint8Array): KeyObject {
+    return this.#opened.get(wrapped, () => {
+      const raw = this.unwrapDataKey(wrapped);
+      try {
+        return createSecretKey(raw);
+      } finally {
+        raw.fill(0);
+      }
+    });
   }
 
   toString(): string {

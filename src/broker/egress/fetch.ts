@@ -46,7 +46,7 @@ export async function performFetch(
   const headers = requestHeaders(request.headers, target.url.host);
   if (body !== undefined) headers.push(["content-length", String(body.length)]);
   const timeoutMs = Math.min(options.timeoutMs, deadline - Date.now());
-  if (timeoutMs <= 0) throw new BulwarkError("BWK_EGRESS_FAILED", "no time is left in the invocation for the request");
+  if (timeoutMs <= 0) throw new BulwarkError("BWK_EGRESS_FAILED", "no time is left in the invocation for the request", { extra: { reason: "timeout", timeoutMs: 0 } });
 
   const https = target.url.protocol === "https:";
   const bare = target.host.startsWith("[") ? target.host.slice(1, -1) : target.host;
@@ -81,7 +81,9 @@ export async function performFetch(
         reject(e);
       });
     });
-    const timer = setTimeout(() => req.destroy(new BulwarkError("BWK_EGRESS_FAILED", `the request to ${target.resource} took longer than ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => {
+      req.destroy(new BulwarkError("BWK_EGRESS_FAILED", `the request to ${target.resource} took longer than ${timeoutMs} ms`, { extra: { reason: "timeout", timeoutMs } }));
+    }, timeoutMs);
     req.once("close", () => clearTimeout(timer));
     req.once("error", (e) => reject(failure(e, target.resource)));
     req.end(body);

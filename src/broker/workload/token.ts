@@ -3,7 +3,8 @@
 // invocation verifies it before anything runs: signature, explicit type (RFC 8725 §3.11),
 // issuer, audience = the callee (RFC 7519 §4.1.3), not expired, and not seen before (jti).
 // The callee learns only `caller = { function: A }` (and the tenant partition, under tenant
-// isolation); the identity of whoever called A is never forwarded as B's own.
+// isolation); the identity of whoever called A is never forwarded as B's own. `depth` counts the
+// hops from the request's first invocation (A→B is 1): signed, so no hop can reset it.
 import { randomUUID } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { BulwarkError } from "../../core/errors.ts";
@@ -22,6 +23,8 @@ const TENANT = new RegExp(TENANT_PATTERN, "u");
 export interface WorkloadClaims {
   caller: string;
   callee: string;
+  /** ctx.invoke hops from the request's first invocation to the callee: 1 or more. */
+  depth: number;
   tenant?: string;
 }
 
@@ -38,7 +41,7 @@ export class WorkloadTokens {
 
   async mint(claims: WorkloadClaims): Promise<string> {
     const now = Math.floor(this.#clock() / 1000);
-    const payload: Record<string, string> = {};
+    const payload: Record<string, string | number> = { depth: claims.depth };
     if (claims.tenant !== undefined) payload["tenant"] = claims.tenant;
     return new SignJWT(payload)
       .setProtectedHeader({ alg: "EdDSA", typ: TYPE })
@@ -61,7 +64,7 @@ export class WorkloadTokens {
         typ: TYPE,
         issuer: ISSUER,
         audience: `function:${callee}`,
-        requiredClaims: ["sub", "aud", "exp", "iat", "jti"],
+        requiredClaims: ["sub", "aud", "exp", "iat", "jti", "depth"],
         maxTokenAge: WORKLOAD_TOKEN_TTL_SECONDS,
         clockTolerance: 0,
         currentDate: new Date(this.#clock()),
@@ -73,12 +76,14 @@ export class WorkloadTokens {
     const jti = payload["jti"];
     const exp = payload["exp"];
     const tenant = payload["tenant"];
+    const depth = payload["depth"];
     if (caller === undefined || !FUNCTION.test(caller) || typeof jti !== "string" || typeof exp !== "number") {
       throw refused("claims", "the workload token's claims are malformed");
     }
+    if (typeof depth !== "number" || !Number.isSafeInteger(depth) || depth < 1) throw refused("claims", "the workload token's depth is malformed");
     if (tenant !== undefined && (typeof tenant !== "string" || !TENANT.test(tenant))) throw refused("claims", "the workload token's tenant is malformed");
     if (!this.#replays.remember(jti, exp, Math.floor(this.#clock() / 1000))) throw refused("replayed", "the workload token was already used");
-    return tenant === undefined ? { caller, callee } : { caller, callee, tenant };
+    return tenant === undefined ? { caller, callee, depth } : { caller, callee, depth, tenant };
   }
 }
 

@@ -30,17 +30,8 @@ export interface EdgeSettings {
 
 export function edgeSettings(args: Parsed, env: Env, dataDir: string): EdgeSettings {
   const out: EdgeSettings = {};
-  const tls = args.values.tls;
-  const cert = args.values["tls-cert"];
-  const key = args.values["tls-key"];
-  if (tls !== undefined) {
-    if (tls !== "dev") throw usage(`--tls takes only "dev" (for your own certificate use --tls-cert and --tls-key)`);
-    if (cert !== undefined || key !== undefined) throw usage("--tls dev and --tls-cert/--tls-key exclude each other");
-    out.tls = { dev: true, dataDir };
-  } else if (cert !== undefined || key !== undefined) {
-    if (typeof cert !== "string" || typeof key !== "string") throw usage("--tls-cert and --tls-key go together");
-    out.tls = { certFile: resolve(env.cwd, cert), keyFile: resolve(env.cwd, key) };
-  }
+  const tls = tlsSource(args, env, dataDir, "tls");
+  if (tls) out.tls = tls;
   const proxies = (args.values["trust-proxy"] as unknown as string[] | undefined) ?? [];
   if (proxies.length > 0) {
     out.trustProxy = proxies.map((p) => {
@@ -61,6 +52,21 @@ export function edgeSettings(args: Parsed, env: Env, dataDir: string): EdgeSetti
     out.bodyTimeoutMs = ms;
   }
   return out;
+}
+
+/** `--NAME dev | --NAME-cert F --NAME-key F`, for the edge (tls) and the control API (control-tls). */
+export function tlsSource(args: Parsed, env: Env, dataDir: string, name: "tls" | "control-tls"): TlsSource | undefined {
+  const dev = args.values[name];
+  const cert = args.values[`${name}-cert`];
+  const key = args.values[`${name}-key`];
+  if (dev !== undefined) {
+    if (dev !== "dev") throw usage(`--${name} takes only "dev" (for your own certificate use --${name}-cert and --${name}-key)`);
+    if (cert !== undefined || key !== undefined) throw usage(`--${name} dev and --${name}-cert/--${name}-key exclude each other`);
+    return { dev: true, dataDir };
+  }
+  if (cert === undefined && key === undefined) return undefined;
+  if (typeof cert !== "string" || typeof key !== "string") throw usage(`--${name}-cert and --${name}-key go together`);
+  return { certFile: resolve(env.cwd, cert), keyFile: resolve(env.cwd, key) };
 }
 
 function usage(message: string): BulwarkError {

@@ -5,6 +5,7 @@ import type { ControlClient } from "../../control/client.ts";
 import type { Command, Env, Parsed } from "../command.ts";
 import { rotateMaster } from "./rotate-master.ts";
 import { clientFor, DATA_DIR_HELP, DATA_DIR_OPTION, print } from "./shared.ts";
+import { onStage, STAGE_OPTION, stageOf } from "./stage-option.ts";
 
 interface KeyRecord {
   name: string;
@@ -20,10 +21,11 @@ const CREATE_OPTIONS = ["name", "routes", "functions", "roles", "expires"];
 
 export const keys: Command = {
   name: "keys",
-  summary: "Creates, lists and revokes API keys for auth: apiKey routes; rotate-master rewraps data keys under a new master key.",
-  usage: 'bulwark keys create --name N [--routes "GET /x,POST /y" | --functions a,b] [--roles r1,r2] [--expires 30d] | keys ls [--json] | keys revoke NAME | keys rotate-master',
+  summary: "Creates, lists and revokes a stage's API keys for auth: apiKey routes; rotate-master rewraps every stage's data keys under a new master key.",
+  usage: 'bulwark keys create --name N [--routes "GET /x,POST /y" | --functions a,b] [--roles r1,r2] [--expires 30d] | keys ls [--json] | keys revoke NAME  [--stage dev|prod] | keys rotate-master',
   options: {
     ...DATA_DIR_OPTION,
+    ...STAGE_OPTION,
     name: { type: "string" },
     routes: { type: "string" },
     functions: { type: "string" },
@@ -38,6 +40,7 @@ export const keys: Command = {
     roles: "create: roles the key's calls carry, for routes with roles:",
     expires: "create: lifetime, like 90m, 12h or 30d (default: no expiry)",
     json: "ls: print JSON",
+    stage: "create, ls, revoke: the stage whose edge takes the key: dev or prod (default prod); a key opens nothing in the other",
     ...DATA_DIR_HELP,
   },
   positionals: { min: 1, max: 2 },
@@ -47,7 +50,10 @@ export const keys: Command = {
     if (sub === "create") return create(args, env, client, target);
     if (sub === "ls") return list(args, env, client, target);
     if (sub === "revoke") return revoke(args, env, client, target);
-    if (sub === "rotate-master") return rotateMaster(env, client, target);
+    if (sub === "rotate-master") {
+      if (args.values.stage !== undefined) throw new BulwarkError("BWK_USAGE", "keys rotate-master: --stage does not apply: the master key wraps every stage's data");
+      return rotateMaster(env, client, target);
+    }
     throw new BulwarkError("BWK_USAGE", `keys: unknown sub-command "${sub}" (create, ls, revoke or rotate-master)`);
   },
 };
@@ -63,8 +69,8 @@ async function create(args: Parsed, env: Env, client: ControlClient, extra: stri
   for (const option of ["routes", "functions", "roles", "expires"]) {
     if (typeof v[option] === "string") body[option] = v[option];
   }
-  const key = await client.request<KeyRecord & { key: string }>("POST", `/v1/keys/${encodeURIComponent(v.name)}`, body);
-  print(env.stdout, `created API key ${key.name} (scope: ${scopeOf(key)}; expires: ${key.expiresAt ?? "never"})`);
+  const key = await client.request<KeyRecord & { key: string }>("POST", onStage(`/v1/keys/${encodeURIComponent(v.name)}`, stageOf(args)), body);
+  print(env.stdout, `created API key ${key.name} for the ${stageOf(args)} stage (scope: ${scopeOf(key)}; expires: ${key.expiresAt ?? "never"})`);
   print(env.stdout, key.key);
   print(env.stderr, "store this key now: it is shown only once and cannot be recovered");
 }
@@ -72,7 +78,7 @@ async function create(args: Parsed, env: Env, client: ControlClient, extra: stri
 async function list(args: Parsed, env: Env, client: ControlClient, extra: string | undefined): Promise<void> {
   refuseExtra("ls", extra);
   refuseCreateOptions("ls", args);
-  const records = await client.request<KeyRecord[]>("GET", "/v1/keys");
+  const records = await client.request<KeyRecord[]>("GET", onStage("/v1/keys", stageOf(args)));
   if (args.values.json) return print(env.stdout, JSON.stringify(records, null, 2));
   if (records.length === 0) return print(env.stdout, "no API keys");
   const row = (cells: string[]) => print(env.stdout, cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(WIDTHS[i]!) : c)).join(" "));
@@ -85,7 +91,7 @@ async function list(args: Parsed, env: Env, client: ControlClient, extra: string
 async function revoke(args: Parsed, env: Env, client: ControlClient, name: string | undefined): Promise<void> {
   refuseCreateOptions("revoke", args);
   if (name === undefined) throw new BulwarkError("BWK_USAGE", "keys revoke: which key? usage: bulwark keys revoke NAME");
-  const key = await client.request<KeyRecord>("POST", `/v1/keys/${encodeURIComponent(name)}/revoke`);
+  const key = await client.request<KeyRecord>("POST", onStage(`/v1/keys/${encodeURIComponent(name)}/revoke`, stageOf(args)));
   print(env.stdout, `revoked API key ${key.name} (${key.prefix}…) at ${key.revokedAt}`);
 }
 

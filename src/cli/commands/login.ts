@@ -26,7 +26,7 @@ export const login: Command = {
     if (!user) throw new BulwarkError("BWK_USAGE", "login: no user name given (use --user NAME)");
     const password = await prompter.ask(`password for ${user}: `, { secret: true });
     if (!password) throw new BulwarkError("BWK_USAGE", "login: no password given");
-    const client = new ControlClient(target.url, null);
+    const client = new ControlClient(target, null);
     let result: LoginResult;
     try {
       result = await client.request<LoginResult>("POST", "/v1/auth/login", { user, password });
@@ -40,7 +40,7 @@ export const login: Command = {
     print(env.stdout, `signed in to ${target.url} as ${result.user} (roles: ${result.roles.join(", ") || "none"}; until ${result.expiresAt})`);
     if (result.passwordChangeRequired) {
       print(env.stderr, "that was a one-time password: choose your own now");
-      await changePassword(new ControlClient(target.url, result.token), prompter, env, password);
+      await changePassword(new ControlClient(target, result.token), prompter, env, password);
     }
     if (!result.mfaEnrolled) print(env.stderr, "no second factor yet: run `bulwark mfa enroll` (deploys to prod, secrets and role changes need it)");
   },
@@ -59,7 +59,7 @@ export const logout: Command = {
     const stored = sessions?.get(target.url);
     if (!sessions || !stored) return print(env.stdout, `not signed in to ${target.url}`);
     try {
-      await new ControlClient(target.url, stored.token).request("POST", "/v1/auth/logout");
+      await new ControlClient(target, stored.token).request("POST", "/v1/auth/logout");
     } catch (e) {
       // A session the server no longer accepts is over already; anything else must be seen.
       if (!isBulwarkError(e) || e.code !== "BWK_UNAUTHORIZED") throw e;

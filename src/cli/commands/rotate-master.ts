@@ -1,5 +1,6 @@
-// `bulwark keys rotate-master`: every stored data key is rewrapped under a new master key in one
-// transaction; secrets, KV values and objects themselves are not read or rewritten.
+// `bulwark keys rotate-master`: every stored data key of every stage is rewrapped under a new master
+// key, in one transaction per stage's database; secrets, KV values and objects themselves are not
+// read or rewritten.
 import { BulwarkError } from "../../core/errors.ts";
 import type { ControlClient } from "../../control/client.ts";
 import type { Env } from "../command.ts";

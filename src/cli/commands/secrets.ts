@@ -7,6 +7,7 @@ import { BulwarkError } from "../../core/errors.ts";
 import type { Command, Env, Parsed } from "../command.ts";
 import { prompterFor } from "../prompt.ts";
 import { clientFor, DATA_DIR_HELP, DATA_DIR_OPTION, print } from "./shared.ts";
+import { onStage, STAGE_HELP, STAGE_OPTION, stageOf } from "./stage-option.ts";
 
 /** Larger than the platform's limit (64 KiB), so the platform's own refusal is what users see. */
 const MAX_INPUT_BYTES = 128 * 1024;
@@ -20,29 +21,31 @@ interface Summary {
 
 export const secrets: Command = {
   name: "secrets",
-  summary: "Sets, rotates, lists, reads back and removes the app's secrets (values from stdin or a file, never argv).",
-  usage: "bulwark secrets set NAME [--from-file F] | rotate NAME [--from-file F] | ls [--json] | get NAME | rm NAME",
-  options: { ...DATA_DIR_OPTION, "from-file": { type: "string" }, json: { type: "boolean" } },
+  summary: "Sets, rotates, lists, reads back and removes the app's secrets in a stage (values from stdin or a file, never argv).",
+  usage: "bulwark secrets set NAME [--from-file F] | rotate NAME [--from-file F] | ls [--json] | get NAME | rm NAME  [--stage dev|prod]",
+  options: { ...DATA_DIR_OPTION, ...STAGE_OPTION, "from-file": { type: "string" }, json: { type: "boolean" } },
   help: {
     "from-file": "set, rotate: read the value from this file, byte for byte (default: stdin)",
     json: "ls: print JSON",
+    ...STAGE_HELP,
     ...DATA_DIR_HELP,
   },
   positionals: { min: 1, max: 2 },
   async run(args, env) {
     const [sub, name] = args.positionals;
+    const stage = stageOf(args);
     const client = clientFor(args, env);
-    const path = (suffix = "") => `/v1/secrets/${encodeURIComponent(need(sub!, name))}${suffix}`;
+    const path = (suffix = "") => onStage(`/v1/secrets/${encodeURIComponent(need(sub!, name))}${suffix}`, stage);
     switch (sub) {
       case "set":
       case "rotate": {
         const value = await readValue(args, env, need(sub, name));
         const r = await client.request<{ name: string; version: number }>("POST", path(sub === "rotate" ? "/rotate" : ""), { value });
-        return print(env.stdout, `${sub === "set" ? "set" : "rotated"} secret ${r.name} (version ${r.version})`);
+        return print(env.stdout, `${sub === "set" ? "set" : "rotated"} secret ${r.name} in the ${stage} stage (version ${r.version})`);
       }
       case "ls": {
         if (name !== undefined) throw new BulwarkError("BWK_USAGE", `secrets ls: unexpected argument "${name}"`);
-        const list = await client.request<Summary[]>("GET", "/v1/secrets");
+        const list = await client.request<Summary[]>("GET", onStage("/v1/secrets", stage));
         if (args.values.json) return print(env.stdout, JSON.stringify(list, null, 2));
         if (list.length === 0) return print(env.stdout, "no secrets");
         print(env.stdout, `${"NAME".padEnd(32)} ${"VERSION".padEnd(8)} ${"KEPT".padEnd(5)} UPDATED`);
@@ -57,7 +60,7 @@ export const secrets: Command = {
       }
       case "rm": {
         const r = await client.request<{ name: string }>("POST", path("/rm"));
-        return print(env.stdout, `removed secret ${r.name} and all its versions`);
+        return print(env.stdout, `removed secret ${r.name} and all its versions from the ${stage} stage`);
       }
       default:
         throw new BulwarkError("BWK_USAGE", `secrets: unknown sub-command "${sub}" (set, rotate, ls, get or rm)`);

@@ -7,11 +7,13 @@ import { authenticatedClient } from "../credentials.ts";
 export const DATA_DIR_OPTION: Options = {
   "data-dir": { type: "string" },
   "control-url": { type: "string" },
+  "control-ca": { type: "string" },
   help: { type: "boolean", short: "h" },
 };
 export const DATA_DIR_HELP = {
   "data-dir": "the platform's data dir (default: $BULWARK_DATA_DIR, else ./.bulwark)",
   "control-url": "the control API to use instead of the data dir's (default: $BULWARK_CONTROL_URL)",
+  "control-ca": "trust the https control API's certificate: sha256:FINGERPRINT (as `up` prints it) or a CA PEM file (default: $BULWARK_CONTROL_CA)",
 };
 
 export function dataDirOf(args: Parsed, env: Env, appDir?: string): string {

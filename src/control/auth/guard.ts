@@ -1,5 +1,6 @@
-// Decides whether a caller may run a control route: the route's declared action, asked of the role
-// matrix (core/people/roles.ts) with the caller's roles, stage and last second-factor time.
+// Decides whether a caller may run a control route: the action the request asks for (route-access.ts),
+// asked of the role matrix (core/people/roles.ts) with the caller's roles, the request's stage,
+// whether the caller owns the target, and the last second-factor time.
 // Refusals: 401 without a valid credential, 403 when the roles do not grant the action, and 401
 // BWK_STEP_UP_REQUIRED when they do but the action needs a second factor the session has not
 // shown in the last five minutes (the CLI turns that into a code prompt and a retry).
@@ -19,10 +20,17 @@ const PERSON_ONLY: ReadonlySet<string> = new Set<AccountAction>(["auth.logout", 
 
 export const UNAUTHENTICATED_HEADERS = { "www-authenticate": 'Bearer realm="bulwark-control"' };
 
+/** What the request says about the target, beyond the action: its stage, and whether the caller owns it. */
+export interface GuardContext {
+  /** The stage the request names (`?stage=`); see stageOf for a request that names none. */
+  stage?: Stage;
+  ownsTarget?: boolean;
+}
+
 /**
- * The stage an action is about. Until functions are deployed per stage, everything the platform
- * serves is production, so function actions are about "prod" and only deploy.dev / rollback.dev
- * name "dev".
+ * The stage an action is about when the request names none: deploy.dev and rollback.dev name dev,
+ * and every other function action is about prod, the default stage of every staged route, so a
+ * caller who names no stage can never reach dev by leaving it out (nor a dev CI token prod).
  */
 export function stageOf(action: Action): Stage | undefined {
   if (action === "deploy.dev" || action === "rollback.dev") return "dev";
@@ -33,7 +41,7 @@ export function stageOf(action: Action): Stage | undefined {
 }
 
 /** Throws the refusal for this caller and action, or returns when it may go ahead. */
-export function guard(action: RouteAction | null, principal: Principal | null, now: number, failure?: string): void {
+export function guard(action: RouteAction | null, principal: Principal | null, now: number, failure?: string, context: GuardContext = {}): void {
   if (action === null || PUBLIC.has(action)) return;
   if (principal === null) {
     const why = failure === undefined ? "the control API needs a credential" : `the credential was refused (${failure})`;
@@ -46,7 +54,8 @@ export function guard(action: RouteAction | null, principal: Principal | null, n
     return;
   }
   if (principal.kind === "local") return;
-  const stage = stageOf(action);
+  const stage = context.stage ?? stageOf(action);
+  const ownsTarget = context.ownsTarget === true;
   if (principal.kind === "ci") {
     // A CI token acts only on its own stage; no second factor can be asked of a machine, so the
     // step-up it stands in for was the admin's when the token was created (tokens.create is
@@ -54,14 +63,28 @@ export function guard(action: RouteAction | null, principal: Principal | null, n
     if (stage !== undefined && stage !== principal.stage) {
       throw new BulwarkError("BWK_FORBIDDEN", `this CI token is for the ${principal.stage} stage; ${action} is about ${stage}`);
     }
-    refuse(action, authorize([principal.role], action, { now, mfaAt: now, stage }));
+    refuse(action, authorize([principal.role], action, { now, mfaAt: now, stage, ownsTarget }));
     return;
   }
   if (principal.passwordChangeRequired) {
     // A one-time password was seen by whoever handed it over: it opens the account, nothing more.
     throw new BulwarkError("BWK_FORBIDDEN", "change your one-time password first: run `bulwark passwd`", { extra: { passwordChangeRequired: true } });
   }
-  refuse(action, authorize(principal.roles, action, { now, mfaAt: principal.mfaAt, stage }), principal.mfaEnrolled);
+  refuse(action, authorize(principal.roles, action, { now, mfaAt: principal.mfaAt, stage, ownsTarget }), principal.mfaEnrolled);
+}
+
+/**
+ * Whether the caller's roles grant the action at all (a second factor aside): what picks logs.read
+ * over logs.read.own for a route that serves both (route-access.ts).
+ */
+export function grants(action: Action, principal: Principal | null, context: GuardContext = {}): boolean {
+  if (principal === null) return false;
+  if (principal.kind === "local") return true;
+  const stage = context.stage ?? stageOf(action);
+  if (principal.kind === "ci" && stage !== undefined && stage !== principal.stage) return false;
+  const roles = principal.kind === "ci" ? [principal.role] : principal.roles;
+  const decision = authorize(roles, action, { now: 0, stage, ownsTarget: context.ownsTarget === true });
+  return decision.allowed || decision.reason === "step-up-required";
 }
 
 function refuse(action: Action, decision: ReturnType<typeof authorize>, mfaEnrolled = true): void {

@@ -6,7 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import type { BackoffOptions } from "../../core/people/backoff.ts";
 import { generatePassword, hashPassword } from "../../core/people/password.ts";
-import { ROLES } from "../../core/people/roles.ts";
+import { ROLES, type Action } from "../../core/people/roles.ts";
 import { hashToken, tokenPrefixOf } from "../../core/people/tokens.ts";
 import { SqliteUserStore, type TotpSealer } from "../../store/sqlite/users.ts";
 import { SqliteSessionStore } from "../../store/sqlite/users-sessions.ts";
@@ -14,7 +14,7 @@ import { SqliteCiTokenStore } from "../../store/sqlite/users-tokens.ts";
 import { AccountService } from "./accounts.ts";
 import { CiTokenService } from "./ci-tokens.ts";
 import type { PeopleDeps } from "./deps.ts";
-import { guard, type RouteAction } from "./guard.ts";
+import { grants, guard, type GuardContext, type RouteAction } from "./guard.ts";
 import { LoginService } from "./login.ts";
 import { MfaService } from "./mfa.ts";
 import { PasswordService } from "./passwords.ts";
@@ -107,8 +107,13 @@ export class People {
   }
 
   /** Throws the 401/403 refusal for this caller and route action (guard.ts). */
-  guard(action: RouteAction | null, principal: Principal | null, failure?: string): void {
-    guard(action, principal, this.#deps.now(), failure);
+  guard(action: RouteAction | null, principal: Principal | null, failure?: string, context?: GuardContext): void {
+    guard(action, principal, this.#deps.now(), failure, context);
+  }
+
+  /** Whether the caller's roles grant the action, a second factor aside (guard.ts). */
+  grants(action: Action, principal: Principal | null, context?: GuardContext): boolean {
+    return grants(action, principal, context);
   }
 
   logout(principal: Principal | null): { revoked: boolean } {

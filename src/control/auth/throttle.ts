@@ -2,6 +2,7 @@
 // logins and second-factor checks (a 6-digit code is guessable without it, RFC 4226 §7.3). A key
 // that reaches the lockout threshold is audited, logged and raised as an `auth.lockout` event.
 import { BulwarkError } from "../../core/errors.ts";
+import { clientNetwork } from "../../core/ipaddr.ts";
 import { DEFAULT_BACKOFF_OPTIONS, LoginBackoff, type BackoffDecision, type BackoffOptions } from "../../core/people/backoff.ts";
 import type { PeopleDeps, RequestFacts } from "./deps.ts";
 
@@ -79,7 +80,7 @@ export class LoginThrottle {
   }
 }
 
-/** The control API listens on loopback only, so the full address is the key (no IPv6 /64 grouping needed). */
+/** With --control-host the API is reachable from elsewhere: an IPv6 client counts by its /64. */
 function keys(user: string, facts: RequestFacts): [string, string] {
-  return [`user:${user}`, `ip:${facts.clientIp}`];
+  return [`user:${user}`, `ip:${clientNetwork(facts.clientIp)}`];
 }

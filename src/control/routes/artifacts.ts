@@ -1,22 +1,23 @@
 // A version's signed artifacts: its SBOM (CycloneDX 1.5 JSON, `bulwark sbom`) and the scan report
 // its deploy passed the gate with. Both are checked against the version's signature when read.
+// Versions are per stage, and so are their artifacts (`?stage=dev|prod`, default prod).
 import { BulwarkError } from "../../core/errors.ts";
-import type { ControlRequest, ControlRoute } from "../route.ts";
+import { everyStage, type ControlRequest, type ControlRoute } from "../route.ts";
 
 export const artifactRoutes: ControlRoute[] = [
   {
     method: "GET",
     pattern: /^\/v1\/functions\/([^/]+)\/sbom$/,
-    action: "functions.list",
+    action: everyStage("functions.list"),
     target: (r) => `function:${r.params[0]}`,
-    handle: (r) => r.platform.artifacts.document(r.params[0]!, versionOf(r), "sbom"),
+    handle: (r) => r.platform.stage(r.stage).artifacts.document(r.params[0]!, versionOf(r), "sbom"),
   },
   {
     method: "GET",
     pattern: /^\/v1\/functions\/([^/]+)\/scan$/,
-    action: "functions.list",
+    action: everyStage("functions.list"),
     target: (r) => `function:${r.params[0]}`,
-    handle: (r) => r.platform.artifacts.document(r.params[0]!, versionOf(r), "scan-report"),
+    handle: (r) => r.platform.stage(r.stage).artifacts.document(r.params[0]!, versionOf(r), "scan-report"),
   },
 ];
 

@@ -1,21 +1,22 @@
 // Least-privilege tooling over what functions actually did: `policy lint` and `policy suggest`,
-// and `keys rotate-master`, which rewraps every stored data key under a new master key.
-import type { ControlRoute } from "../route.ts";
+// on the stage the request names (`?stage=dev|prod`, default prod), and `keys rotate-master`,
+// which rewraps every stored data key of every stage under a new master key.
+import { everyStage, type ControlRoute } from "../route.ts";
 
 export const policyRoutes: ControlRoute[] = [
   {
     method: "GET",
     pattern: /^\/v1\/policy\/lint$/,
-    action: "policy.manage",
+    action: everyStage("policy.manage"),
     target: () => "policy",
-    handle: (r) => ({ findings: r.platform.broker.insights.lint() }),
+    handle: (r) => ({ findings: r.platform.stage(r.stage).broker.insights.lint() }),
   },
   {
     method: "GET",
     pattern: /^\/v1\/policy\/suggest\/([^/]+)$/,
-    action: "policy.manage",
+    action: everyStage("policy.manage"),
     target: (r) => `function:${r.params[0]}`,
-    handle: (r) => r.platform.broker.insights.suggest(r.params[0]!, { includeDenied: r.url.searchParams.get("includeDenied") === "true" }),
+    handle: (r) => r.platform.stage(r.stage).broker.insights.suggest(r.params[0]!, { includeDenied: r.url.searchParams.get("includeDenied") === "true" }),
   },
   {
     method: "POST",
@@ -23,7 +24,7 @@ export const policyRoutes: ControlRoute[] = [
     action: "masterkey.rotate",
     target: () => "master-key",
     handle: async (r) => {
-      const result = await r.platform.broker.rotateMaster();
+      const result = await r.platform.rotateMaster();
       r.audit.details = { oldKeyId: result.oldKeyId, newKeyId: result.newKeyId, rewrapped: result.rewrapped };
       return result;
     },

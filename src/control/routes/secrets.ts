@@ -1,8 +1,10 @@
 // Secrets: set, rotate, list (names and versions), read back (break-glass, `secrets.read` in the
 // role matrix: audited like every control call, its record naming the secret and version), and
-// remove. Values travel only in request and response bodies over the loopback control API.
+// remove. Values travel only in request and response bodies over the control API (loopback, or
+// TLS). Each stage has its own secrets (`?stage=dev|prod`, default prod): setting one in dev never
+// gives dev code a production value, and a dev CI token cannot touch prod's (auth/guard.ts).
 import { BulwarkError } from "../../core/errors.ts";
-import type { ControlRequest, ControlRoute } from "../route.ts";
+import { everyStage, type ControlRequest, type ControlRoute } from "../route.ts";
 
 const MAX_BODY = 128 * 1024;
 
@@ -10,32 +12,32 @@ export const secretRoutes: ControlRoute[] = [
   {
     method: "GET",
     pattern: /^\/v1\/secrets$/,
-    action: "secrets.list",
+    action: everyStage("secrets.list"),
     target: () => "secrets",
-    handle: (r) => r.platform.broker.secrets.list(),
+    handle: (r) => r.platform.stage(r.stage).broker.secrets.list(),
   },
   {
     method: "POST",
     pattern: /^\/v1\/secrets\/([^/]+)$/,
-    action: "secrets.write",
+    action: everyStage("secrets.write"),
     target: (r) => `secret:${r.params[0]}`,
-    handle: async (r) => versioned(r, r.platform.broker.secrets.set(r.params[0], await value(r))),
+    handle: async (r) => versioned(r, r.platform.stage(r.stage).broker.secrets.set(r.params[0], await value(r))),
   },
   {
     method: "POST",
     pattern: /^\/v1\/secrets\/([^/]+)\/rotate$/,
-    action: "secrets.rotate",
+    action: everyStage("secrets.rotate"),
     target: (r) => `secret:${r.params[0]}`,
-    handle: async (r) => versioned(r, r.platform.broker.secrets.rotate(r.params[0], await value(r))),
+    handle: async (r) => versioned(r, r.platform.stage(r.stage).broker.secrets.rotate(r.params[0], await value(r))),
   },
   {
     method: "GET",
     pattern: /^\/v1\/secrets\/([^/]+)\/value$/,
-    action: "secrets.read",
+    action: everyStage("secrets.read"),
     target: (r) => `secret:${r.params[0]}`,
     handle: (r) => {
       const name = r.params[0]!;
-      const { value, version } = r.platform.broker.secrets.read(name);
+      const { value, version } = r.platform.stage(r.stage).broker.secrets.read(name);
       r.audit.details = { version };
       return { name, version, value };
     },
@@ -43,11 +45,11 @@ export const secretRoutes: ControlRoute[] = [
   {
     method: "POST",
     pattern: /^\/v1\/secrets\/([^/]+)\/rm$/,
-    action: "secrets.write",
+    action: everyStage("secrets.write"),
     target: (r) => `secret:${r.params[0]}`,
     handle: (r) => {
       r.audit.details = { change: "removed" };
-      return r.platform.broker.secrets.remove(r.params[0]);
+      return r.platform.stage(r.stage).broker.secrets.remove(r.params[0]);
     },
   },
 ];

@@ -2,6 +2,7 @@
 // callers authenticate (never open by default), what roles and scopes apply to which mode, and
 // the app's `jwt:` block (one key source, algorithms that fit it, a JWKS URL that is https).
 
+import { isLoopbackHost } from "../ipaddr.ts";
 import type { Fail, Path } from "./problem.ts";
 import type { RawHttpTrigger, RawJwt } from "./schema.ts";
 import { DEFAULTS, LIMITS, SYMMETRIC_JWT_ALGORITHMS, type AuthMode, type JwtAlgorithm, type JwtConfig } from "./types.ts";
@@ -86,12 +87,8 @@ function jwksUrl(value: string, at: Path, fail: Fail): string {
   }
   if (url.username !== "" || url.password !== "") fail(at, "must not carry a user name or password");
   if (url.protocol === "https:") return url.href;
-  if (url.protocol === "http:" && isLoopback(url.hostname)) return url.href;
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) return url.href;
   return fail(at, "must be https:// (plain http only on loopback: 127.0.0.1, [::1] or localhost)");
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 function clockSkew(value: string, at: Path, fail: Fail): number {

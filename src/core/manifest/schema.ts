@@ -103,6 +103,7 @@ export const sandboxSchema = {
   properties: {
     childProcesses: { type: "boolean" },
     tmpWrite: { type: "boolean" },
+    invocations: { type: "integer", minimum: 1, maximum: LIMITS.maxInvocationsPerSandbox },
   },
 };
 
@@ -194,7 +195,7 @@ export interface RawFunction {
   memory?: string | number;
   timeout?: string;
   concurrency?: number;
-  sandbox?: { childProcesses?: boolean; tmpWrite?: boolean };
+  sandbox?: { childProcesses?: boolean; tmpWrite?: boolean; invocations?: number };
   triggers?: RawTrigger[];
   permissions?: Permissions;
   input?: string;

@@ -52,6 +52,12 @@ export interface SandboxSwitches {
   childProcesses: boolean;
   /** May the function write its private /tmp (on by default). */
   tmpWrite: boolean;
+  /**
+   * Invocations one sandbox runs at once (default 1, Lambda's model). More serves more requests
+   * per process, but concurrent requests then share the function's memory and module state, and
+   * a timeout kills the sandbox with every invocation in it.
+   */
+  invocations: number;
 }
 
 export interface FunctionSpec {
@@ -62,7 +68,7 @@ export interface FunctionSpec {
   export: string;
   memoryBytes: number;
   timeoutMs: number;
-  /** Most sandboxes of this function alive at once; each runs one invocation at a time. */
+  /** Most sandboxes of this function alive at once; each runs up to `sandbox.invocations` at a time. */
   concurrency: number;
   triggers: Trigger[];
   sandbox: SandboxSwitches;
@@ -127,7 +133,7 @@ export const DEFAULTS = {
   timeoutMs: 5_000,
   concurrency: 8,
   export: "handler",
-  sandbox: { childProcesses: false, tmpWrite: true },
+  sandbox: { childProcesses: false, tmpWrite: true, invocations: 1 },
   jwt: { algorithms: ["RS256", "ES256"], rolesClaim: "roles", scopesClaim: "scope", clockSkewMs: 30_000 },
 } as const;
 
@@ -137,6 +143,7 @@ export const LIMITS = {
   minTimeoutMs: 100,
   maxTimeoutMs: 15 * 60 * 1000,
   maxConcurrency: 256,
+  maxInvocationsPerSandbox: 64,
   maxFunctions: 1000,
   maxTriggersPerFunction: 100,
   /** Tolerated clock difference with a token issuer; more would keep expired tokens alive. */

@@ -9,6 +9,7 @@
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { principalFromClaims, type TokenPrincipal } from "../../core/auth/claims.ts";
 import type { JwtConfig } from "../../core/manifest/types.ts";
+import { VerifiedTokens } from "./verified-tokens.ts";
 
 export type JwtFailureReason =
   | "malformed"
@@ -34,6 +35,8 @@ export interface JwtVerifierOptions {
   cooldownMs?: number;
   /** Longest a fetched JWKS is used before it is fetched again (default 10 min). */
   cacheMaxAgeMs?: number;
+  /** Longest a verified token is trusted without a new signature check (default 60 s; 0 turns the cache off). */
+  verifiedMaxAgeMs?: number;
 }
 
 const FETCH_TIMEOUT_MS = 5_000;
@@ -49,14 +52,26 @@ class KeysUnavailable extends Error {
 export class JwtVerifier {
   readonly #config: JwtConfig;
   readonly #key: JWTVerifyGetKey;
+  readonly #verified: VerifiedTokens<Extract<JwtResult, { ok: true }>> | undefined;
   #retryAt = 0;
 
   constructor(config: JwtConfig, options: JwtVerifierOptions) {
     this.#config = config;
     this.#key = config.jwksUrl !== undefined ? this.#remoteKeys(config.jwksUrl, options) : this.#sharedSecret(config, options);
+    const maxAgeMs = options.verifiedMaxAgeMs ?? 60_000;
+    // A shared secret is re-read on every check so that rotating it takes effect at once.
+    this.#verified = maxAgeMs > 0 && config.jwksUrl !== undefined ? new VerifiedTokens({ maxAgeMs }) : undefined;
   }
 
   async verify(token: string): Promise<JwtResult> {
+    const cached = this.#verified?.get(token);
+    if (cached !== undefined) return cached;
+    const result = await this.#verifyFully(token);
+    if (result.ok) this.#verified?.set(token, result, result.claims.exp!);
+    return result;
+  }
+
+  async #verifyFully(token: string): Promise<JwtResult> {
     const config = this.#config;
     let payload: JWTPayload;
     try {

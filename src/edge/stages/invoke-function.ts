@@ -5,7 +5,7 @@ import type { Stage } from "../exchange.ts";
 import { toHttpResponse } from "../response.ts";
 
 export const invokeFunction: Stage = async (x, deps) => {
-  const event = buildHttpEvent(x, deps.app());
+  const event = buildHttpEvent(x, deps.app(), deps.stage);
   const result = await deps.invoker.invoke(x.route!.function, event, {
     requestId: x.requestId,
     identity: x.principal?.identity,

@@ -7,7 +7,19 @@ import { BulwarkError } from "../../core/errors.ts";
 import { refuse } from "../refuse.ts";
 import type { Stage } from "../exchange.ts";
 
-export const readBody: Stage = async (x, deps) => {
+/** RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. */
+const EMPTY = Buffer.alloc(0);
+
+export const readBody: Stage = (x, deps) => {
+  const { headers } = x.req;
+  if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+    x.body = EMPTY;
+    return;
+  }
+  return readDeclaredBody(x, deps);
+};
+
+const readDeclaredBody: Stage = async (x, deps) => {
   const limit = deps.shield.policy(x).maxBodyBytes;
   const deadline = x.receivedAt.getTime() + deps.shield.bodyTimeoutMs;
   const outcome = await collect(x.req, limit, deadline - Date.now());

@@ -8,7 +8,7 @@ import { transaction } from "./tx.ts";
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS versions (
   function TEXT NOT NULL, version INTEGER NOT NULL, app TEXT NOT NULL,
-  bundle_hash TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL,
+  bundle_hash TEXT NOT NULL, spec TEXT NOT NULL, created_at TEXT NOT NULL, deployed_by TEXT,
   PRIMARY KEY (function, version)
 );
 CREATE TABLE IF NOT EXISTS active (
@@ -33,6 +33,7 @@ interface VersionRow {
   bundle_hash: string;
   spec: string;
   created_at: string;
+  deployed_by: string | null;
 }
 
 export class SqliteStateStore implements StateStore {
@@ -45,6 +46,8 @@ export class SqliteStateStore implements StateStore {
     db.exec(SCHEMA);
     // Data dirs made before log lines carried trace ids.
     if (!db.prepare("SELECT 1 FROM pragma_table_info('logs') WHERE name = 'trace_id'").get()) db.exec("ALTER TABLE logs ADD COLUMN trace_id TEXT");
+    // Data dirs made before versions named their deployer: those versions stay ownerless (NULL).
+    if (!db.prepare("SELECT 1 FROM pragma_table_info('versions') WHERE name = 'deployed_by'").get()) db.exec("ALTER TABLE versions ADD COLUMN deployed_by TEXT");
     this.#insertLog = db.prepare(
       "INSERT INTO logs (time, function, version, request_id, level, message, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
@@ -55,7 +58,12 @@ export class SqliteStateStore implements StateStore {
     return row?.value;
   }
 
-  deploy(app: string, functions: Array<{ spec: FunctionSpec; bundleHash: string }>, within?: (outcomes: DeployOutcome[]) => void): DeployOutcome[] {
+  deploy(
+    app: string,
+    functions: Array<{ spec: FunctionSpec; bundleHash: string }>,
+    deployedBy: string,
+    within?: (outcomes: DeployOutcome[]) => void,
+  ): DeployOutcome[] {
     return transaction(this.#db, () => {
       const current = this.appName();
       if (current !== undefined && current !== app) {
@@ -77,8 +85,8 @@ export class SqliteStateStore implements StateStore {
           .prepare("SELECT COALESCE(MAX(version), 0) + 1 AS next FROM versions WHERE function = ?")
           .get(spec.name) as { next: number };
         this.#db
-          .prepare("INSERT INTO versions (function, version, app, bundle_hash, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-          .run(spec.name, next, app, bundleHash, specJson, now);
+          .prepare("INSERT INTO versions (function, version, app, bundle_hash, spec, created_at, deployed_by) VALUES (?, ?, ?, ?, ?, ?, ?)")
+          .run(spec.name, next, app, bundleHash, specJson, now, deployedBy);
         this.#db.prepare("INSERT OR REPLACE INTO active (function, version) VALUES (?, ?)").run(spec.name, next);
         outcomes.push({ function: spec.name, version: next, status: "created" });
       }
@@ -170,5 +178,6 @@ function toVersion(row: VersionRow): FunctionVersion {
     bundleHash: row.bundle_hash,
     spec: JSON.parse(row.spec) as FunctionSpec,
     createdAt: row.created_at,
+    deployedBy: row.deployed_by,
   };
 }

@@ -26,25 +26,26 @@ function refused(reason: string) {
 describe("workload tokens", () => {
   it("carry caller, audience and a jti, live at most 60 s, and verify once for the callee", async () => {
     const tokens = new WorkloadTokens(key);
-    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score" });
+    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score", depth: 1 });
     const claims = decodeJwt(token);
     assert.equal(claims.sub, "function:checkout");
     assert.equal(claims.aud, "function:fraud-score");
     assert.equal(typeof claims.jti, "string");
     assert.ok((claims.exp ?? 0) - (claims.iat ?? 0) <= 60);
-    assert.deepEqual(await tokens.verify(token, "fraud-score"), { caller: "checkout", callee: "fraud-score" });
+    assert.equal(claims["depth"], 1);
+    assert.deepEqual(await tokens.verify(token, "fraud-score"), { caller: "checkout", callee: "fraud-score", depth: 1 });
   });
 
   it("refuses a captured token replayed a second time", async () => {
     const tokens = new WorkloadTokens(key);
-    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score" });
+    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score", depth: 1 });
     await tokens.verify(token, "fraud-score");
     await assert.rejects(tokens.verify(token, "fraud-score"), refused("replayed"));
   });
 
   it("refuses a token presented to another function than its audience", async () => {
     const tokens = new WorkloadTokens(key);
-    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score" });
+    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score", depth: 1 });
     await assert.rejects(tokens.verify(token, "payouts"), refused("claim-aud"));
   });
 
@@ -69,7 +70,7 @@ describe("workload tokens", () => {
 
   it("refuses a token whose claims were altered after signing", async () => {
     const tokens = new WorkloadTokens(key);
-    const [header, , signature] = (await tokens.mint({ caller: "checkout", callee: "fraud-score" })).split(".");
+    const [header, , signature] = (await tokens.mint({ caller: "checkout", callee: "fraud-score", depth: 1 })).split(".");
     const claims = { iss: "bulwark:platform", sub: "function:admin-tools", aud: "function:fraud-score", iat: 1, exp: 9_999_999_999, jti: "x" };
     const altered = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
     await assert.rejects(tokens.verify(altered, "fraud-score"), refused("bad-signature"));
@@ -78,7 +79,7 @@ describe("workload tokens", () => {
   it("refuses an expired token", async () => {
     let now = Date.parse("2030-01-01T00:00:00Z");
     const tokens = new WorkloadTokens(key, { clock: () => now });
-    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score" });
+    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score", depth: 1 });
     now += (WORKLOAD_TOKEN_TTL_SECONDS + 1) * 1000;
     await assert.rejects(tokens.verify(token, "fraud-score"), refused("expired"));
   });
@@ -96,6 +97,24 @@ describe("workload tokens", () => {
     await assert.rejects(new WorkloadTokens(key).verify(token, "fraud-score"), refused("claim-typ"));
   });
 
+  it("refuses a token without a call depth, or with one that is not a positive integer", async () => {
+    const signed = (claims: Record<string, unknown>, jti: string) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "EdDSA", typ: "bwk-workload+jwt" })
+        .setIssuer("bulwark:platform")
+        .setSubject("function:checkout")
+        .setAudience("function:fraud-score")
+        .setIssuedAt()
+        .setExpirationTime("30s")
+        .setJti(jti)
+        .sign(key.privateKey);
+    const tokens = new WorkloadTokens(key);
+    await assert.rejects(tokens.verify(await signed({}, "depth-missing"), "fraud-score"), refused("claim-depth"));
+    for (const [i, depth] of [0, -1, 1.5, "1"].entries()) {
+      await assert.rejects(tokens.verify(await signed({ depth }, `depth-bad-${i}`), "fraud-score"), refused("claims"));
+    }
+  });
+
   it("refuses garbage and oversized input without parsing it", async () => {
     const tokens = new WorkloadTokens(key);
     for (const bad of [undefined, 42, "", "a.b.c", "x".repeat(5000)]) await assert.rejects(tokens.verify(bad, "b"), { code: "BWK_UNAUTHORIZED" });
@@ -103,32 +122,59 @@ describe("workload tokens", () => {
 
   it("fails closed when the replay cache is full of unexpired ids", async () => {
     const tokens = new WorkloadTokens(key, { replayCacheSize: 2 });
-    for (let i = 0; i < 2; i++) await tokens.verify(await tokens.mint({ caller: "a", callee: "b" }), "b");
-    await assert.rejects(tokens.verify(await tokens.mint({ caller: "a", callee: "b" }), "b"), { code: "BWK_OVERLOADED" });
+    for (let i = 0; i < 2; i++) await tokens.verify(await tokens.mint({ caller: "a", callee: "b", depth: 1 }), "b");
+    await assert.rejects(tokens.verify(await tokens.mint({ caller: "a", callee: "b", depth: 1 }), "b"), { code: "BWK_OVERLOADED" });
   });
 });
 
 describe("FunctionCalls", () => {
-  it("runs the callee with the verified caller and no end-user identity", async () => {
+  const deadline = Date.parse("2030-01-01T00:00:00Z");
+  const recording = (runs: unknown[], maxDepth = 8) =>
+    new FunctionCalls(
+      new WorkloadTokens(key),
+      async (fn, payload, invocation) => {
+        runs.push({ fn, payload, invocation });
+        return "done";
+      },
+      maxDepth,
+    );
+
+  it("runs the callee one hop deeper, by its caller's deadline, with the verified caller and no end-user identity", async () => {
     const runs: unknown[] = [];
-    const calls = new FunctionCalls(new WorkloadTokens(key), async (fn, payload, invocation) => {
-      runs.push({ fn, payload, invocation });
-      return "done";
+    const from = { requestId: "req-1", depth: 0, deadline };
+    assert.equal(await recording(runs).call({ caller: "checkout", callee: "fraud-score", tenant: "t1" }, { amount: 5 }, from), "done");
+    assert.deepEqual(runs, [
+      { fn: "fraud-score", payload: { amount: 5 }, invocation: { requestId: "req-1", caller: { function: "checkout" }, depth: 1, deadline, tenant: "t1" } },
+    ]);
+  });
+
+  it("refuses a call that would nest past the depth limit with LimitExceeded, before anything runs", async () => {
+    const runs: unknown[] = [];
+    const calls = recording(runs, 3);
+    assert.equal(await calls.call({ caller: "a", callee: "b" }, {}, { requestId: "req-5", depth: 2, deadline }), "done");
+    await assert.rejects(calls.call({ caller: "b", callee: "a" }, {}, { requestId: "req-5", depth: 3, deadline }), (e: unknown) => {
+      assert.equal((e as { code?: string }).code, "BWK_LIMIT_EXCEEDED");
+      assert.deepEqual((e as { extra: Record<string, unknown> }).extra, { reason: "invoke-depth", depth: 4, limit: 3 });
+      return true;
     });
-    assert.equal(await calls.call({ caller: "checkout", callee: "fraud-score", tenant: "t1" }, { amount: 5 }, "req-1"), "done");
-    assert.deepEqual(runs, [{ fn: "fraud-score", payload: { amount: 5 }, invocation: { requestId: "req-1", caller: { function: "checkout" }, tenant: "t1" } }]);
+    assert.equal(runs.length, 1);
+  });
+
+  it("refuses on the callee's side a token whose signed depth is past the limit (minted under a higher one)", async () => {
+    const runs: unknown[] = [];
+    const token = await new WorkloadTokens(key).mint({ caller: "a", callee: "b", depth: 9 });
+    await assert.rejects(recording(runs).accept(token, "b", {}, { requestId: "req-6", deadline }), { code: "BWK_LIMIT_EXCEEDED" });
+    assert.equal(runs.length, 0);
   });
 
   it("never runs the callee for a token that does not verify", async () => {
-    let ran = false;
-    const tokens = new WorkloadTokens(key);
-    const calls = new FunctionCalls(tokens, async () => (ran = true));
-    const token = await tokens.mint({ caller: "checkout", callee: "fraud-score" });
-    await assert.rejects(calls.accept(token, "payouts", {}, "req-2"), { code: "BWK_UNAUTHORIZED" });
-    await calls.accept(token, "fraud-score", {}, "req-3");
-    ran = false;
-    await assert.rejects(calls.accept(token, "fraud-score", {}, "req-4"), { code: "BWK_UNAUTHORIZED" });
-    assert.equal(ran, false);
+    const runs: unknown[] = [];
+    const calls = recording(runs);
+    const token = await new WorkloadTokens(key).mint({ caller: "checkout", callee: "fraud-score", depth: 1 });
+    await assert.rejects(calls.accept(token, "payouts", {}, { requestId: "req-2", deadline }), { code: "BWK_UNAUTHORIZED" });
+    await calls.accept(token, "fraud-score", {}, { requestId: "req-3", deadline });
+    await assert.rejects(calls.accept(token, "fraud-score", {}, { requestId: "req-4", deadline }), { code: "BWK_UNAUTHORIZED" });
+    assert.equal(runs.length, 1);
   });
 });
 

@@ -47,7 +47,7 @@ beforeEach(() => {
   verifier = new BundleVerifier({ find: (fn, v) => store.find(fn, v), key, events: { record: (e) => void events.push(e) } });
   file = join(dir, `${Math.random().toString(16).slice(2)}.mjs`);
   writeFileSync(file, CODE, { mode: 0o444 });
-  version = { app: "shop", function: "charge", version: 1, bundleHash: sha256Hex(CODE), spec: {} as FunctionSpec, createdAt: "" };
+  version = { app: "shop", function: "charge", version: 1, bundleHash: sha256Hex(CODE), spec: {} as FunctionSpec, createdAt: "", deployedBy: null };
 });
 
 describe("BundleVerifier", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { guard, stageOf } from "../../../src/control/auth/guard.ts";
+import { grants, guard, stageOf } from "../../../src/control/auth/guard.ts";
 import type { Principal } from "../../../src/control/auth/principal.ts";
 import { ACTIONS, STEP_UP_WINDOW_MS } from "../../../src/core/people/roles.ts";
 import { addUser, code, enrol, FACTS, LOCAL_TOKEN, peopleFixture, principalOf, signIn } from "./fixture.ts";
@@ -140,8 +140,40 @@ describe("guard: CI tokens", () => {
   });
 });
 
+describe("guard: the request's stage and ownership", () => {
+  it("takes the stage from the request: a dev CI token lists dev's functions and not prod's", () => {
+    const f = peopleFixture();
+    const created = f.people.ciTokens.create({ role: "operator", stage: "dev", expiresInSeconds: 3600 }, "user:boss");
+    const dev = f.people.authenticator(LOCAL_TOKEN)(`Bearer ${created.token}`).principal;
+    f.people.guard("functions.list", dev, undefined, { stage: "dev" });
+    f.people.guard("secrets.write", dev, undefined, { stage: "dev" });
+    refused(() => f.people.guard("functions.list", dev, undefined, { stage: "prod" }), "BWK_FORBIDDEN");
+    refused(() => f.people.guard("secrets.write", dev, undefined, { stage: "prod" }), "BWK_FORBIDDEN");
+  });
+
+  it("grants a developer dev's functions and the logs of what they own, without MFA", async () => {
+    const f = peopleFixture();
+    const { principal } = await signIn(f, "dana", await addUser(f, "dana", ["developer"]));
+    f.people.guard("functions.invoke", principal, undefined, { stage: "dev" });
+    f.people.guard("deploy.dev", principal, undefined, { stage: "dev" });
+    refused(() => f.people.guard("functions.invoke", principal, undefined, { stage: "prod" }), "BWK_FORBIDDEN");
+    f.people.guard("logs.read.own", principal, undefined, { stage: "dev", ownsTarget: true });
+    refused(() => f.people.guard("logs.read.own", principal, undefined, { stage: "dev", ownsTarget: false }), "BWK_FORBIDDEN");
+  });
+
+  it("grants() tells who holds an action apart from who still owes a second factor", async () => {
+    const f = peopleFixture();
+    const { principal: operator } = await signIn(f, "olga", await addUser(f, "olga", ["operator"]));
+    const { principal: developer } = await signIn(f, "dana", await addUser(f, "dana", ["developer"]));
+    assert.equal(grants("logs.read", operator, { stage: "dev" }), true);
+    assert.equal(grants("deploy.prod", operator), true, "held, though a step-up is still due");
+    assert.equal(grants("logs.read", developer, { stage: "dev" }), false);
+    assert.equal(grants("logs.read", null), false);
+  });
+});
+
 describe("stageOf", () => {
-  it("names the stage of function actions and none for the rest", () => {
+  it("names the stage a request naming none is about: prod for function actions, none for the rest", () => {
     assert.equal(stageOf("deploy.dev"), "dev");
     assert.equal(stageOf("rollback.dev"), "dev");
     assert.equal(stageOf("deploy.prod"), "prod");

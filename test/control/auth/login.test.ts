@@ -101,6 +101,18 @@ describe("LoginService.login", () => {
     assert.equal(other.user, "bob");
   });
 
+  it("attack: guesses from a new IPv6 address each time count against their one /64", async () => {
+    const f = peopleFixture({ backoff: { lockoutThreshold: 5 } });
+    const password = await addUser(f, "bob", []);
+    for (let i = 0; i < 5; i++) {
+      await refused(f.people.login.login({ user: `victim${i}`, password: "spray-password-1" }, { ...FACTS, clientIp: `2001:db8:0:1::${i + 1}` }), "BWK_UNAUTHORIZED");
+      f.clock.advance(60_000);
+    }
+    await refused(f.people.login.login({ user: "bob", password }, { ...FACTS, clientIp: "2001:db8:0:1::ff" }), "BWK_LIMIT_EXCEEDED");
+    assert.deepEqual(f.events.query({ type: "auth.lockout" }).map((e) => e.clientIp), ["2001:db8:0:1::5"]);
+    assert.equal((await f.people.login.login({ user: "bob", password }, { ...FACTS, clientIp: "2001:db8:0:2::1" })).user, "bob");
+  });
+
   it("counts unknown user names like real ones, so lockouts do not reveal which accounts exist", async () => {
     const f = peopleFixture({ backoff: { lockoutThreshold: 4 } });
     await addUser(f, "alice", []);

@@ -71,6 +71,7 @@ describe("parseManifest errors", () => {
     for (const line of ["memory: 32Mi", "memory: 8Gi", "memory: 1024", "timeout: 50ms", "timeout: 16m", "concurrency: 0", "concurrency: 257"]) {
       assertAt(invalidYaml(withCharge(line)), 5, `functions.charge.${line.split(":")[0]}`);
     }
+    for (const n of [0, 65, 2.5]) assertAt(invalidYaml(withCharge(`sandbox: { invocations: ${n} }`)), 5, "functions.charge.sandbox.invocations");
   });
 
   it("refuses app and function names outside ^[a-z][a-z0-9-]{0,62}$", () => {

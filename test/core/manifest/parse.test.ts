@@ -14,7 +14,7 @@ const FULL = lines(
   "    memory: 256Mi",
   "    timeout: 30s",
   "    concurrency: 4",
-  "    sandbox: { childProcesses: true }",
+  "    sandbox: { childProcesses: true, invocations: 16 }",
   "    triggers:",
   "      - http: { method: POST, path: /charge, auth: jwt }",
   "      - http: { method: GET, path: '/charges/{id}', auth: none }",
@@ -36,7 +36,7 @@ describe("parseManifest on a valid manifest", () => {
       memoryBytes: 256 * 1024 ** 2,
       timeoutMs: 30_000,
       concurrency: 4,
-      sandbox: { childProcesses: true, tmpWrite: true },
+      sandbox: { childProcesses: true, tmpWrite: true, invocations: 16 },
       triggers: [
         { kind: "http", method: "POST", path: "/charge", auth: "jwt" },
         { kind: "http", method: "GET", path: "/charges/{id}", auth: "none" },
@@ -58,7 +58,7 @@ describe("parseManifest on a valid manifest", () => {
       memoryBytes: 1024 ** 3,
       timeoutMs: DEFAULTS.timeoutMs,
       concurrency: DEFAULTS.concurrency,
-      sandbox: { childProcesses: false, tmpWrite: true },
+      sandbox: { childProcesses: false, tmpWrite: true, invocations: 1 },
       triggers: [],
     });
   });

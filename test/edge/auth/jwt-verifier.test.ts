@@ -59,6 +59,15 @@ describe("JwtVerifier with a JWKS", () => {
     assert.equal(reason(await verifier.verify(token)), "bad signature");
   });
 
+  it("keeps refusing forgeries of a token it has verified and cached", async () => {
+    const honest = await jwks.sign({ roles: ["customer"] });
+    assert.ok((await verifier.verify(honest)).ok);
+    assert.ok((await verifier.verify(honest)).ok);
+    assert.equal(reason(await verifier.verify(forge.tampered(honest, { roles: ["admin"] }))), "bad signature");
+    const [header, payload] = honest.split(".");
+    assert.equal(reason(await verifier.verify(`${header}.${payload}.`)), "bad signature");
+  });
+
   it("refuses expired and not-yet-valid tokens beyond the clock skew, and accepts within it", async () => {
     const now = Math.floor(Date.now() / 1000);
     assert.equal(reason(await verifier.verify(await jwks.sign({}, { exp: now - 3600 }))), "expired");
