@@ -19,6 +19,7 @@ import { loadTls, type TlsMaterial, type TlsSource } from "../edge/tls.ts";
 import { buildRuntime } from "../sandbox/runtime-build.ts";
 import { checkSandboxSupport } from "../sandbox/sandbox.ts";
 import { ObservedAuditLog, loadOrCreateAuditKey } from "../security/audit/index.ts";
+import { loadOrCreateArtifactKey } from "./artifacts/signing-key.ts";
 import { SecurityEventRecorder } from "../security/recorder.ts";
 import type { SiemOutbox } from "../security/siem/outbox.ts";
 import { PlatformMetrics } from "../security/telemetry/metrics.ts";
@@ -199,9 +200,7 @@ export class Platform {
       keys,
       // Content-addressed: a bundle is the same bytes whichever stage deployed it.
       bundles: new BundleStore(join(dataDir, "bundles")),
-      // Its own key, in its own directory (the audit module's key-file loader: O_NOFOLLOW, 0600,
-      // owner checked): a leaked artifact key cannot re-sign audit checkpoints, nor the reverse.
-      artifactKey: loadOrCreateAuditKey(join(dataDir, "keys", "artifacts")),
+      artifactKey: loadOrCreateArtifactKey(join(dataDir, "keys")),
       audit,
       events,
       metrics,

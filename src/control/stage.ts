@@ -26,7 +26,8 @@ import type { EdgeObserver } from "../edge/observe.ts";
 import type { EdgeShield } from "../edge/shield.ts";
 import type { TlsMaterial } from "../edge/tls.ts";
 import { Invoker, type InvokerLogEntry } from "../invoker/invoker.ts";
-import type { AuditKey, AuditLog } from "../security/audit/index.ts";
+import type { AuditLog } from "../security/audit/index.ts";
+import type { SigningKey } from "../security/key-file.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
 import type { PlatformMetrics } from "../security/telemetry/metrics.ts";
 import type { Tracing } from "../security/telemetry/tracing.ts";
@@ -66,7 +67,7 @@ export interface StageParts {
   keys: MasterKeyRing;
   bundles: BundleStore;
   /** Signs deploy artifacts; one key for the platform, so `bulwark sbom` checks every stage alike. */
-  artifactKey: AuditKey;
+  artifactKey: SigningKey;
   audit: Pick<AuditLog, "append" | "appendBatch">;
   events: SecurityEventRecorder;
   metrics: PlatformMetrics;

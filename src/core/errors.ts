@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   BWK_INTERNAL: { status: 500, title: "Internal error" },
   BWK_ARTIFACT_TAMPERED: { status: 500, title: "The function's deployed artifact failed its integrity check" },
   BWK_AUDIT_KEY_INVALID: { status: 500, title: "The audit signing key is unusable" },
+  BWK_SIGNING_KEY_INVALID: { status: 500, title: "A signing key is unusable" },
   BWK_DECRYPT_FAILED: { status: 500, title: "Decryption failed" },
   BWK_SANDBOX_UNAVAILABLE: { status: 500, title: "Sandbox unavailable" },
   BWK_SANDBOX_CRASHED: { status: 502, title: "The function's sandbox crashed" },

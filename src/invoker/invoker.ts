@@ -107,7 +107,8 @@ export class Invoker {
   readonly #config: InvokerConfig;
   readonly #spares: SparePool;
   readonly #serving = new Map<string, Serving>();
-  readonly #retired = new Set<FunctionPool>();
+  /** Draining pools (a replaced version's, a retired function's) and whose they are, until their last sandbox is gone. */
+  readonly #retired = new Map<FunctionPool, string>();
   readonly #reaper: NodeJS.Timeout;
 
   constructor(config: InvokerConfig) {
@@ -125,15 +126,27 @@ export class Invoker {
       if (current && current.version.version === version.version && current.version.bundleHash === version.bundleHash) {
         next.set(version.function, current);
       } else {
-        next.set(version.function, { version, pools: new VersionPools(version.spec, (tenant) => this.#createPool(version, tenant)) });
+        next.set(version.function, this.#servingOf(version));
       }
     }
     for (const [name, serving] of this.#serving) {
-      if (next.get(name) !== serving) for (const pool of serving.pools.all()) this.#retire(pool);
+      if (next.get(name) !== serving) for (const pool of serving.pools.all()) void this.#retire(name, pool);
     }
     this.#serving.clear();
     for (const [name, serving] of next) this.#serving.set(name, serving);
     this.#spares.setProfiles(uniqueProfiles(versions.map((v) => profileOf(v.spec))));
+  }
+
+  /**
+   * Ends the function's sandboxes, which may hold state its code left in memory: idle ones now
+   * (settles once they are gone), busy ones when their invocation ends. Its next invocation starts
+   * a fresh sandbox. A function that is not serving has none.
+   */
+  async retire(fn: string): Promise<void> {
+    const serving = this.#serving.get(fn);
+    if (serving === undefined) return;
+    this.#serving.set(fn, this.#servingOf(serving.version));
+    await Promise.all(serving.pools.all().map((pool) => this.#retire(fn, pool)));
   }
 
   has(fn: string): boolean {
@@ -191,12 +204,15 @@ export class Invoker {
     }
   }
 
+  /** Per serving function, its sandboxes; those still draining count as live until they are gone. */
   stats(): { functions: Array<{ name: string; version: number; live: number; idle: number }> } {
+    const draining = new Map<string, number>();
+    for (const [pool, name] of this.#retired) draining.set(name, (draining.get(name) ?? 0) + pool.live);
     return {
       functions: [...this.#serving.entries()].map(([name, s]) => ({
         name,
         version: s.version.version,
-        live: s.pools.live,
+        live: s.pools.live + (draining.get(name) ?? 0),
         idle: s.pools.idle,
       })),
     };
@@ -204,10 +220,14 @@ export class Invoker {
 
   async close(): Promise<void> {
     clearInterval(this.#reaper);
-    for (const { pools } of this.#serving.values()) for (const pool of pools.all()) pool.drain();
-    for (const pool of this.#retired) pool.drain();
+    for (const { pools } of this.#serving.values()) for (const pool of pools.all()) void pool.drain();
+    for (const pool of this.#retired.keys()) void pool.drain();
     this.#serving.clear();
     await this.#spares.close();
+  }
+
+  #servingOf(version: FunctionVersion): Serving {
+    return { version, pools: new VersionPools(version.spec, (tenant) => this.#createPool(version, tenant)) };
   }
 
   #createPool(version: FunctionVersion, tenant: string | undefined): FunctionPool {
@@ -260,15 +280,16 @@ export class Invoker {
     });
   }
 
-  #retire(pool: FunctionPool): void {
-    pool.drain();
-    if (!pool.empty) this.#retired.add(pool);
+  #retire(fn: string, pool: FunctionPool): Promise<void> {
+    const idleGone = pool.drain();
+    if (!pool.empty) this.#retired.set(pool, fn);
+    return idleGone;
   }
 
   #reap(): void {
     const now = Date.now();
     for (const { pools } of this.#serving.values()) pools.reap(now, this.#config.idleMs);
-    for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
+    for (const pool of this.#retired.keys()) if (pool.empty) this.#retired.delete(pool);
   }
 }
 

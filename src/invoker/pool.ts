@@ -92,11 +92,13 @@ export class FunctionPool {
     if (index === -1) return; // discarded already, by another invocation it was running
     const slot = this.#slots[index]!;
     if (!healthy || !sandbox.alive) {
-      this.#discard(index);
+      void this.#discard(index);
       this.#serveWaiter();
       return;
     }
-    const waiter = this.#waiters.shift();
+    // A draining pool hands its sandboxes to nobody, not even a caller already waiting: that
+    // caller gets a fresh one once this one is gone.
+    const waiter = this.#draining ? undefined : this.#waiters.shift();
     if (waiter) {
       clearTimeout(waiter.timer);
       waiter.resolve({ sandbox, cold: false });
@@ -105,21 +107,26 @@ export class FunctionPool {
     slot.busy--;
     if (slot.busy > 0) return;
     slot.idleSince = Date.now();
-    if (this.#draining) this.#discard(index);
+    if (this.#draining) {
+      void this.#discard(index);
+      this.#serveWaiter();
+    }
   }
 
   /** Kills sandboxes idle for longer than `idleMs`. */
   reap(now: number, idleMs: number): void {
     for (let i = this.#slots.length - 1; i >= 0; i--) {
       const slot = this.#slots[i]!;
-      if ((slot.busy === 0 && now - slot.idleSince >= idleMs) || !slot.sandbox.alive) this.#discard(i);
+      if ((slot.busy === 0 && now - slot.idleSince >= idleMs) || !slot.sandbox.alive) void this.#discard(i);
     }
   }
 
-  /** Stops reusing sandboxes: idle ones die now, busy ones when released. */
-  drain(): void {
+  /** Stops reusing sandboxes: idle ones die now (settles once they are gone), busy ones when released. */
+  drain(): Promise<void> {
     this.#draining = true;
-    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i]!.busy === 0) this.#discard(i);
+    const killed: Promise<void>[] = [];
+    for (let i = this.#slots.length - 1; i >= 0; i--) if (this.#slots[i]!.busy === 0) killed.push(this.#discard(i));
+    return Promise.all(killed).then(() => {});
   }
 
   get empty(): boolean {
@@ -133,7 +140,7 @@ export class FunctionPool {
     for (let i = this.#slots.length - 1; i >= 0; i--) {
       const slot = this.#slots[i]!;
       if (!slot.sandbox.alive) {
-        if (slot.busy === 0) this.#discard(i);
+        if (slot.busy === 0) void this.#discard(i);
         continue;
       }
       if (slot.busy < this.#perSandbox && (best === undefined || slot.busy > best.busy)) best = slot;
@@ -141,9 +148,9 @@ export class FunctionPool {
     return best;
   }
 
-  #discard(index: number): void {
+  #discard(index: number): Promise<void> {
     const [slot] = this.#slots.splice(index, 1);
-    void slot!.sandbox.kill();
+    return slot!.sandbox.kill();
   }
 
   async #startOne(): Promise<Lease> {

@@ -5,7 +5,8 @@
 // signature first, and the invoker asks `verifier` before every bundle load.
 import { BulwarkError } from "../../core/errors.ts";
 import type { Manifest } from "../../core/manifest/types.ts";
-import type { Actor, AuditEntry, AuditKey } from "../../security/audit/index.ts";
+import type { Actor, AuditEntry } from "../../security/audit/index.ts";
+import type { SigningKey } from "../../security/key-file.ts";
 import type { SecurityEventInput } from "../../security/recorder.ts";
 import { sha256Hex, signArtifact, verifyArtifact } from "../../security/signing/artifact-signature.ts";
 import type { ArtifactDocumentKind, ArtifactStore } from "../../store/artifacts.ts";
@@ -25,7 +26,7 @@ export interface ArtifactDeps {
   store: ArtifactStore;
   state: Pick<StateStore, "versions" | "activeVersions">;
   /** The platform's artifact signing key (Ed25519). */
-  key: AuditKey;
+  key: SigningKey;
   audit: { append(entry: AuditEntry): unknown };
   events: { record(event: SecurityEventInput): unknown };
 }
