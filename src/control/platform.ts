@@ -195,7 +195,7 @@ export class Platform {
     const sealer = new Sealer(keys);
     const people = People.open(db, { audit, events, log }, { ...config.people, sealer: masterKeyTotpSealer(() => sealer) });
     const secretValues = () => all().flatMap((s) => [...s.broker.readSecrets.values()]);
-    const quarantine = new Quarantine(new SqliteQuarantineStore(db), events);
+    const quarantine = new Quarantine(new SqliteQuarantineStore(db), events, (stage, fn) => stages[stage].retireSandboxes(fn));
     const shared: Omit<StageParts, "name" | "dataDir" | "db"> = {
       keys,
       // Content-addressed: a bundle is the same bytes whichever stage deployed it.

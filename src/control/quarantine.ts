@@ -4,6 +4,10 @@
 // triggers), asks the stage's gate first, and each refusal is a security event. A new deploy or a
 // rollback does not lift it: only a release does.
 //
+// A quarantined function is suspected compromised, and its warm sandboxes may hold what an
+// attacker left in their memory: quarantining also retires them in that stage (idle ones before
+// set() returns, busy ones when their invocation ends), so after a release it starts fresh.
+//
 // The store is the record and survives restarts; the entries are also held here, written through
 // on every change, so the check on every invocation is a map lookup. (A scale-out store will have
 // to tell every node of a change.)
@@ -16,22 +20,29 @@ import type { Stage } from "./auth/principal.ts";
 /** Throws the refusal when the function may not run now; the invoker's `admit`. */
 export type InvocationGate = (fn: string, request: InvocationRequest) => void;
 
+/** Ends a function's sandboxes in one stage (that stage's Invoker.retire). */
+export type SandboxRetirer = (stage: Stage, fn: string) => Promise<void>;
+
 export class Quarantine {
   readonly #store: QuarantineStore;
   readonly #events: Pick<SecurityEventRecorder, "record">;
+  readonly #retire: SandboxRetirer;
   readonly #entries = new Map<string, QuarantineEntry>();
 
-  constructor(store: QuarantineStore, events: Pick<SecurityEventRecorder, "record">) {
+  constructor(store: QuarantineStore, events: Pick<SecurityEventRecorder, "record">, retire: SandboxRetirer) {
     this.#store = store;
     this.#events = events;
+    this.#retire = retire;
     for (const entry of store.list()) this.#entries.set(key(entry.stage, entry.function), entry);
   }
 
-  /** Quarantines the function (again, with a new reason, if it already is). */
-  set(stage: Stage, fn: string, reason: string, by: string, now = new Date()): QuarantineEntry {
+  /** Quarantines the function (again, with a new reason, if it already is) and retires its sandboxes. */
+  async set(stage: Stage, fn: string, reason: string, by: string, now = new Date()): Promise<QuarantineEntry> {
     const entry: QuarantineEntry = { stage, function: fn, reason, by, at: now.toISOString() };
     this.#store.put(entry);
+    // The gate refuses first, so no new invocation lands in a sandbox being retired.
     this.#entries.set(key(stage, fn), entry);
+    await this.#retire(stage, fn);
     return entry;
   }
 

@@ -160,7 +160,7 @@ export class PlatformStage {
       sparesPerProfile: settings.sparesPerProfile,
       idleMs: settings.idleMs,
       onLog: (entry: InvokerLogEntry) => logs.add(entry),
-      telemetry: { tracer: tracing.tracer, invoked: (s) => metrics.invoked(s), brokerCalled: (c) => metrics.brokerCalled(c) },
+      telemetry: { tracer: tracing.tracer, invoked: (s) => metrics.invoked({ ...s, stage: name }), brokerCalled: (c) => metrics.brokerCalled({ ...c, stage: name }) },
       onFailure: (failure) => {
         const kind = SANDBOX_FAILURES[failure.code];
         if (kind) {
@@ -171,7 +171,7 @@ export class PlatformStage {
       admit: parts.quarantine.gate(name),
     });
     const shield = openShield(db, parts.events, settings);
-    const observe: EdgeObserver = { tracing, responded: (r) => metrics.edgeResponded(r) };
+    const observe: EdgeObserver = { tracing, responded: (r) => metrics.edgeResponded({ ...r, stage: name }) };
     return new PlatformStage(name, { state, bundles: parts.bundles, invoker, logs, broker, apiKeys: new SqliteApiKeyStore(db), shield, artifacts, records, observe });
   }
 
@@ -220,9 +220,14 @@ export class PlatformStage {
     }));
   }
 
+  /** Ends the function's sandboxes here: idle ones now, busy ones when their invocation ends (a quarantine). */
+  retireSandboxes(fn: string): Promise<void> {
+    return this.#invoker.retire(fn);
+  }
+
   /** Live and idle sandboxes per serving function, for the metrics gauge. */
   sandboxStats() {
-    return this.#invoker.stats().functions;
+    return this.#invoker.stats().functions.map((f) => ({ ...f, stage: this.name }));
   }
 
   versions(fn: string) {

@@ -8,6 +8,7 @@ import type { Severity } from "../security/events.ts";
 import type { EventSink } from "./auth/refusals.ts";
 import type { Exchange } from "./exchange.ts";
 import type { Refusal } from "./rate-limits.ts";
+import type { RepeatSampler } from "../core/repeat-sampler.ts";
 
 export interface ShieldEvent {
   type: "ip.denied" | "rate.limited" | "waf.match" | "input.invalid" | "body.too_large" | "unsupported_media_type" | "request.timeout";
@@ -28,6 +29,16 @@ export function recordRefusal(x: Exchange, events: EventSink, event: ShieldEvent
   });
 }
 
+/**
+ * Records a refusal that comes in floods (a rate limit, a denied address) once per window and key,
+ * with the count of those folded into it since the last one (core/repeat-sampler.ts).
+ */
+export function recordRepeatedRefusal(x: Exchange, events: EventSink, repeats: RepeatSampler, key: string, event: ShieldEvent): void {
+  const suppressed = repeats.admit(`${event.type}|${x.clientIp}|${x.route?.routeKey ?? ""}|${key}`, Date.now());
+  if (suppressed === undefined) return;
+  recordRefusal(x, events, suppressed === 0 ? event : { ...event, details: { ...event.details, suppressed } });
+}
+
 /** Records the event and returns the error to throw. */
 export function refuse(
   x: Exchange,
@@ -42,15 +53,17 @@ export function refuse(
 }
 
 /** 429 with Retry-After (RFC 6585 §4, RFC 9110 §10.2.3). */
-export function rateLimited(x: Exchange, events: EventSink, refusal: Refusal): BulwarkError {
-  return refuse(
-    x,
-    events,
-    { type: "rate.limited", severity: "low", reason: `${refusal.limit} ${refusal.rate}`.trim(), details: { limit: refusal.limit, rate: refusal.rate } },
-    "BWK_RATE_LIMITED",
-    `too many requests: retry in ${refusal.retryAfterSeconds} s`,
-    { headers: { "retry-after": String(refusal.retryAfterSeconds) }, extra: { limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds } },
-  );
+export function rateLimited(x: Exchange, events: EventSink, repeats: RepeatSampler, refusal: Refusal): BulwarkError {
+  recordRepeatedRefusal(x, events, repeats, refusal.limit, {
+    type: "rate.limited",
+    severity: "low",
+    reason: `${refusal.limit} ${refusal.rate}`.trim(),
+    details: { limit: refusal.limit, rate: refusal.rate },
+  });
+  return new BulwarkError("BWK_RATE_LIMITED", `too many requests: retry in ${refusal.retryAfterSeconds} s`, {
+    headers: { "retry-after": String(refusal.retryAfterSeconds) },
+    extra: { limit: refusal.limit, retryAfterSeconds: refusal.retryAfterSeconds },
+  });
 }
 
 /**

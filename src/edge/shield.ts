@@ -6,6 +6,7 @@ import type { ValidateFunction } from "ajv";
 import { compileIpFilter, type IpFilter } from "../core/ipfilter.ts";
 import type { HttpTrigger, Manifest } from "../core/manifest/types.ts";
 import { PROTECTION_DEFAULTS, type WafMode } from "../core/manifest/protection.ts";
+import { RepeatSampler } from "../core/repeat-sampler.ts";
 import { compileWaf, type Waf } from "../core/waf/index.ts";
 import type { SecurityEvent } from "../security/events.ts";
 import type { IntelIndicator } from "../store/intel.ts";
@@ -33,6 +34,8 @@ export interface ShieldConfig {
 
 export class EdgeShield {
   readonly waf: Waf = compileWaf();
+  /** Floods of identical refusals (rate limits, denied addresses) become one event per window. */
+  readonly repeats = new RepeatSampler();
   readonly bodyTimeoutMs: number;
   readonly #bodyLimitBytes: number;
   readonly #schemas = new InputSchemas();

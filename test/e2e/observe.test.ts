@@ -163,19 +163,22 @@ describe("function logs", () => {
 });
 
 describe("metrics", () => {
-  it("are served in the Prometheus text format on the admin listener, to the admin credential", async () => {
+  it("are served in the Prometheus text format on the admin listener, to the admin credential, per stage", async () => {
+    assert.equal((await p.devFetch("/signup", { method: "POST" })).status, 404, "nothing is deployed to dev");
     const res = await fetch(`${controlUrl}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } });
     const text = await res.text();
 
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
-    assert.match(text, /^bulwark_invocations_total\{function="signup",outcome="success"\} 1$/m);
-    assert.match(text, /^bulwark_cold_starts_total\{function="signup"\} 1$/m);
-    assert.match(text, /^bulwark_invocation_duration_seconds_count\{function="signup"\} 1$/m);
-    assert.match(text, /^bulwark_broker_calls_total\{function="signup",op="kv.get",outcome="\w+"\} 1$/m);
-    assert.match(text, /^bulwark_http_responses_total\{code="ok"\} [1-9]\d*$/m);
+    assert.match(text, /^bulwark_invocations_total\{function="signup",stage="prod",outcome="success"\} 1$/m);
+    assert.match(text, /^bulwark_cold_starts_total\{function="signup",stage="prod"\} 1$/m);
+    assert.match(text, /^bulwark_invocation_duration_seconds_count\{function="signup",stage="prod"\} 1$/m);
+    assert.match(text, /^bulwark_broker_calls_total\{function="signup",stage="prod",op="kv.get",outcome="\w+"\} 1$/m);
+    assert.match(text, /^bulwark_http_responses_total\{stage="prod",code="ok"\} [1-9]\d*$/m);
+    assert.match(text, /^bulwark_http_responses_total\{stage="dev",code="BWK_\w+"\} 1$/m);
+    assert.doesNotMatch(text, /^bulwark_http_responses_total\{stage="dev",code="ok"\}/m);
     assert.match(text, /^bulwark_audit_chain_length \d+$/m);
-    assert.match(text, /^bulwark_sandboxes\{function="signup",state="idle"\} 1$/m);
+    assert.match(text, /^bulwark_sandboxes\{function="signup",stage="prod",state="idle"\} 1$/m);
   });
 
   it("attack: are refused without the credential, and the refusal is audited", async () => {

@@ -2,7 +2,9 @@
 // without running its code, ctx.invoke to it and a direct invoke fail, `ls` shows it, and each
 // refused invocation is a security event. It survives a restart. Releasing it needs a fresh MFA
 // check (401 step-up, which the CLI turns into a code prompt) and is refused to a developer (403);
-// then it serves again. Setting and releasing are audited.
+// then it serves again. Setting and releasing are audited. Quarantining ends the function's warm
+// sandboxes in that stage (not in the other): after a release it starts fresh, with none of the
+// state its code had left in memory.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { manifest, up, writeApp, type RunningPlatform } from "./harness.ts";
@@ -13,7 +15,10 @@ const APP = {
   "bulwark.yaml": manifest("quarantine", {
     hello: { handler: "src/hello.js", routes: ["GET /hello"] },
     caller: { handler: "src/caller.js", routes: ["GET /caller"], extra: "permissions:\n  invoke: [hello]" },
+    keeper: { handler: "src/keeper.js", routes: ["GET /keeper"] },
   }),
+  // State held in a warm sandbox's memory, as an attacker's foothold would be.
+  "src/keeper.js": "let calls = 0;\nexport async function handler() { return { calls: ++calls }; }\n",
   "src/hello.js": 'export async function handler() { console.log("hello ran"); return { ok: true }; }\n',
   "src/caller.js": `export async function handler(event, ctx) {
   try {
@@ -126,6 +131,31 @@ describe("quarantine: set, refuse, survive a restart, release with step-up", () 
       ["success", null],
     ]);
     assert.equal(releases.at(-1)?.details.reason, "suspected exfiltration");
+  });
+
+  it("ends the function's warm sandboxes in its stage only; after a release it starts fresh", async () => {
+    assert.equal(p.cli(["deploy", p.appDir, "--stage", "dev"]).code, 0);
+    const calls = async (fetcher: RunningPlatform["fetch"]) => {
+      const res = await fetcher("/keeper");
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { calls: number }).calls;
+    };
+    const sandboxes = (stage: string) => {
+      const listed = JSON.parse(p.cli(["ls", "--json", "--stage", stage]).stdout) as Array<{ name: string; sandboxes: { live: number; idle: number } }>;
+      return listed.find((f) => f.name === "keeper")?.sandboxes;
+    };
+    for (const fetcher of [p.fetch, p.devFetch]) assert.deepEqual([await calls(fetcher), await calls(fetcher)], [1, 2]);
+    assert.deepEqual(sandboxes("prod"), { live: 1, idle: 1 });
+
+    const set = p.cli(["quarantine", "keeper", "--reason", "suspected implant"]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(sandboxes("prod"), { live: 0, idle: 0 }, "its idle sandbox is gone when the command returns");
+    assert.deepEqual(sandboxes("dev"), { live: 1, idle: 1 }, "the dev stage's sandbox is another function's");
+    assert.equal(await calls(p.devFetch), 3);
+
+    assert.equal(p.cli(["release", "keeper"]).code, 0);
+    assert.equal(await calls(p.fetch), 1, "a fresh sandbox: nothing its code held in memory survived");
+    assert.deepEqual(sandboxes("prod"), { live: 1, idle: 1 });
   });
 
   it("refuses to quarantine a function that is not deployed, or with a reason that is not one line", async () => {

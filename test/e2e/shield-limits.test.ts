@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { json, up, writeApp, type RunningPlatform } from "./harness.ts";
-import { eventOf } from "./security-events.ts";
+import { eventOf, securityEvents } from "./security-events.ts";
 
 const APP = `app: limits
 limits:
@@ -45,14 +45,16 @@ describe("rate limits, IP lists and threat intel at the edge", () => {
 
   const from = (ip: string, path: string, headers: Record<string, string> = {}) => p.fetch(path, { headers: { "x-forwarded-for": ip, ...headers } });
 
-  async function expect429(res: Response, limit: string): Promise<void> {
+  /** `folded`: a repeat within the window of an earlier refusal, counted into that event rather than recorded. */
+  async function expect429(res: Response, limit: string, { folded = false } = {}): Promise<void> {
     assert.equal(res.status, 429);
     assert.match(res.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
     const body = await json(res);
     assert.equal(body.code, "BWK_RATE_LIMITED");
     assert.equal(body.limit, limit);
     const event = await eventOf(p, res, "rate.limited");
-    assert.equal(event?.details?.limit, limit);
+    if (folded) assert.equal(event, undefined, "a repeated refusal is folded into the first one's event");
+    else assert.equal(event?.details?.limit, limit);
   }
 
   it("limits each client address to its bucket and answers 429 with Retry-After", async () => {
@@ -103,8 +105,12 @@ describe("rate limits, IP lists and threat intel at the edge", () => {
     // Within the budget (3) plus the failure that spent it, nothing more got a guess in.
     assert.ok(statuses.filter((s) => s === 401).length <= 5, statuses.join(","));
     // Once blocked, even the right key from that address waits; other addresses are unaffected.
-    await expect429(await from("198.51.100.30", "/keyed", { authorization: `Bearer ${key}` }), "authFailuresPerIp");
+    await expect429(await from("198.51.100.30", "/keyed", { authorization: `Bearer ${key}` }), "authFailuresPerIp", { folded: true });
     assert.equal((await from("198.51.100.31", "/keyed", { authorization: `Bearer ${key}` })).status, 200);
+    // Attack: a flood against the block writes one event per window, not one per request.
+    for (let i = 0; i < 20; i++) assert.equal((await from("198.51.100.30", "/keyed", { authorization: `Bearer ${key}` })).status, 429);
+    const recorded = (await securityEvents(p, "rate.limited")).filter((e) => e.clientIp === "198.51.100.30");
+    assert.equal(recorded.length, 1, `${recorded.length} events for one flood`);
   });
 
   it("refuses addresses on the manifest's deny list (IPv4 and IPv6) with 403 before anything runs", async () => {

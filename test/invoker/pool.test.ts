@@ -106,6 +106,33 @@ describe("FunctionPool", () => {
     assert.equal(p.empty, true);
   });
 
+  it("draining settles only once its idle sandboxes are gone", async () => {
+    const exited = Promise.withResolvers<void>();
+    const slow = { alive: true, kill: () => exited.promise };
+    const p = new FunctionPool({ concurrency: 1, maxWaiters: 1, maxWaitMs: 60_000, create: async () => slow as unknown as Sandbox });
+    p.release((await p.acquire()).sandbox, true);
+    let settled = false;
+    const drained = p.drain().then(() => (settled = true));
+    await Promise.resolve();
+    assert.equal(settled, false);
+    exited.resolve();
+    await drained;
+    assert.equal(settled, true);
+  });
+
+  it("a draining pool gives a waiter a fresh sandbox, never the one just released", async () => {
+    const { p, created } = pool();
+    const a = await p.acquire();
+    await p.acquire();
+    const waiting = p.acquire();
+    void p.drain();
+    p.release(a.sandbox, true);
+    const w = await waiting;
+    assert.equal(created[0]!.killed, true);
+    assert.notEqual(w.sandbox, a.sandbox);
+    assert.equal(w.cold, true);
+  });
+
   it("a failed start frees its slot", async () => {
     let fail = true;
     const { p } = pool({

@@ -10,5 +10,5 @@ export const rateLimitRoute: Stage = (x, deps) => {
   const refusal =
     (identity === undefined ? undefined : deps.shield.rates.takePrincipal(identity.via, identity.subject, now)) ??
     deps.shield.policy(x).bucket?.take(now);
-  if (refusal) throw rateLimited(x, deps.events, refusal);
+  if (refusal) throw rateLimited(x, deps.events, deps.shield.repeats, refusal);
 };

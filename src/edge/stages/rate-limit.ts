@@ -5,5 +5,5 @@ import type { Stage } from "../exchange.ts";
 
 export const rateLimit: Stage = (x, deps) => {
   const refusal = deps.shield.rates.takeIp(x.clientIp, Date.now());
-  if (refusal) throw rateLimited(x, deps.events, refusal);
+  if (refusal) throw rateLimited(x, deps.events, deps.shield.repeats, refusal);
 };
