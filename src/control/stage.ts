@@ -160,7 +160,7 @@ export class PlatformStage {
       sparesPerProfile: settings.sparesPerProfile,
       idleMs: settings.idleMs,
       onLog: (entry: InvokerLogEntry) => logs.add(entry),
-      telemetry: { tracer: tracing.tracer, invoked: (s) => metrics.invoked({ ...s, stage: name }), brokerCalled: (c) => metrics.brokerCalled({ ...c, stage: name }) },
+      telemetry: { ...(tracing.enabled && { tracer: tracing.tracer }), invoked: (s) => metrics.invoked({ ...s, stage: name }), brokerCalled: (c) => metrics.brokerCalled({ ...c, stage: name }) },
       onFailure: (failure) => {
         const kind = SANDBOX_FAILURES[failure.code];
         if (kind) {

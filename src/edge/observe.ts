@@ -14,7 +14,8 @@ export interface EdgeObserver {
 export class RequestObservation {
   readonly #observer: EdgeObserver;
   readonly #x: Exchange;
-  readonly #span: Span;
+  /** The server span; none with tracing off, where a no-op span would only cost allocations. */
+  readonly #span: Span | undefined;
   readonly #context: Context;
   readonly #started = performance.now();
 
@@ -22,17 +23,21 @@ export class RequestObservation {
     this.#observer = observer;
     this.#x = x;
     const parent = observer.tracing.incoming(x.req.headers.traceparent);
-    this.#span = observer.tracing.tracer.startSpan(
-      x.method,
-      { kind: SpanKind.SERVER, attributes: { "http.request.method": x.method, "url.path": x.rawPath } },
-      parent,
-    );
-    this.#context = trace.setSpan(parent, this.#span);
+    if (observer.tracing.enabled) {
+      this.#span = observer.tracing.tracer.startSpan(
+        x.method,
+        { kind: SpanKind.SERVER, attributes: { "http.request.method": x.method, "url.path": x.rawPath } },
+        parent,
+      );
+      this.#context = trace.setSpan(parent, this.#span);
+    } else {
+      this.#context = parent;
+    }
     x.trace = this.#context;
   }
 
-  get traceId(): string {
-    return this.#span.spanContext().traceId;
+  get traceId(): string | undefined {
+    return trace.getSpanContext(this.#context)?.traceId;
   }
 
   /** Runs one stage, in a span of its own when tracing is on. */
@@ -56,16 +61,19 @@ export class RequestObservation {
   }
 
   end(status: number, code: string | null): void {
-    const route = this.#x.route;
-    if (route !== undefined) {
-      this.#span.updateName(route.routeKey);
-      this.#span.setAttribute("http.route", route.trigger.path);
+    const span = this.#span;
+    if (span !== undefined) {
+      const route = this.#x.route;
+      if (route !== undefined) {
+        span.updateName(route.routeKey);
+        span.setAttribute("http.route", route.trigger.path);
+      }
+      span.setAttribute("http.response.status_code", status);
+      // HTTP semconv: a server span is an error for 5xx only; a 4xx is the client's.
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: code ?? undefined });
+      if (code !== null) span.setAttribute("error.type", code);
+      span.end();
     }
-    this.#span.setAttribute("http.response.status_code", status);
-    // HTTP semconv: a server span is an error for 5xx only; a 4xx is the client's.
-    if (status >= 500) this.#span.setStatus({ code: SpanStatusCode.ERROR, message: code ?? undefined });
-    if (code !== null) this.#span.setAttribute("error.type", code);
-    this.#span.end();
     this.#observer.responded({ code, seconds: (performance.now() - this.#started) / 1000 });
   }
 }

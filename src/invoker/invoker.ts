@@ -68,8 +68,13 @@ export interface InvokerConfig {
 }
 
 export type InvocationRequest = Omit<InvocationContext, "functionName" | "version" | "deadline"> & {
-  /** W3C traceparent of the caller's span (the edge stage, or the broker call of ctx.invoke). */
+  /** W3C traceparent of the caller's span (the broker call of ctx.invoke). */
   traceparent?: string;
+  /**
+   * The caller's trace context itself, when the caller runs in this process (the edge): used
+   * instead of `traceparent`, which would only be formatted to be parsed again.
+   */
+  trace?: Context;
   /** The verified tenant, for a function with `isolation: tenant` (picks its sandbox pool). */
   tenant?: string;
   /** ctx.invoke hops that led here: set by the broker for a callee; 0 (the default) otherwise. */
@@ -158,9 +163,9 @@ export class Invoker {
     if (!serving) throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}"`);
     this.#config.admit?.(fn, request);
     const { version } = serving;
-    const { traceparent, tenant, depth = 0, deadline: callerDeadline = Infinity, ...fromCaller } = request;
+    const { traceparent, trace, tenant, depth = 0, deadline: callerDeadline = Infinity, ...fromCaller } = request;
     const pool = serving.pools.forTenant(tenant);
-    const observed = observeInvocation(this.#config.telemetry, { function: fn, version: version.version }, request.requestId, traceparent);
+    const observed = observeInvocation(this.#config.telemetry, { function: fn, version: version.version }, request.requestId, trace ?? traceparent);
     const started = performance.now();
     let lease;
     try {

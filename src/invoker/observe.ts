@@ -8,7 +8,8 @@ import { contextFromTraceparent, traceparentOf } from "../security/telemetry/tra
 import type { SandboxOwner } from "./binding.ts";
 
 export interface InvokerTelemetry {
-  tracer: Tracer;
+  /** Absent with tracing off: the caller's trace context is passed on without spans of our own. */
+  tracer?: Tracer;
   invoked(sample: { function: string; ok: boolean; code: string | null; cold: boolean; durationMs: number }): void;
   brokerCalled(sample: { function: string; op: string; outcome: "ok" | "denied" | "error" }): void;
 }
@@ -23,30 +24,32 @@ export function observeInvocation(
   telemetry: InvokerTelemetry | undefined,
   owner: SandboxOwner,
   requestId: string,
-  traceparent: string | undefined,
+  caller: Context | string | undefined,
 ): InvocationObservation {
-  const parent = contextFromTraceparent(traceparent);
+  const parent = typeof caller === "object" ? caller : contextFromTraceparent(caller);
   if (telemetry === undefined) return { context: parent, done: () => {} };
-  const span = telemetry.tracer.startSpan(
+  const span = telemetry.tracer?.startSpan(
     `invoke ${owner.function}`,
     { kind: SpanKind.INTERNAL, attributes: { "faas.name": owner.function, "faas.version": String(owner.version), "faas.invocation_id": requestId } },
     parent,
   );
   const started = performance.now();
   return {
-    context: trace.setSpan(parent, span),
+    context: span === undefined ? parent : trace.setSpan(parent, span),
     done(error, cold) {
       const code = error === undefined ? null : codeOf(error);
-      span.setAttribute("faas.coldstart", cold);
-      end(span, code);
+      if (span !== undefined) {
+        span.setAttribute("faas.coldstart", cold);
+        end(span, code);
+      }
       telemetry.invoked({ function: owner.function, ok: code === null, code, cold, durationMs: performance.now() - started });
     },
   };
 }
 
 /**
- * Runs one broker call inside its own span. `perform` gets the call span's traceparent to hand on
- * when the call starts another invocation (ctx.invoke).
+ * Runs one broker call inside its own span (with tracing on). `perform` gets the call span's
+ * traceparent to hand on when the call starts another invocation (ctx.invoke).
  */
 export async function observeBrokerCall<T>(
   telemetry: InvokerTelemetry | undefined,
@@ -56,17 +59,17 @@ export async function observeBrokerCall<T>(
   perform: (traceparent: string | undefined) => Promise<T>,
 ): Promise<T> {
   if (telemetry === undefined) return perform(traceparentOf(parent));
-  // The op name comes from the sandbox: only a short plain name goes into the span name.
+  // The op name comes from the sandbox: only a short plain name goes into the span name and labels.
   const name = /^[a-z]{1,16}(\.[a-z]{1,16})?$/.test(op) ? op : "unknown";
-  const span = telemetry.tracer.startSpan(`broker ${name}`, { kind: SpanKind.CLIENT, attributes: { "faas.name": owner.function, "bulwark.broker.op": name } }, parent);
+  const span = telemetry.tracer?.startSpan(`broker ${name}`, { kind: SpanKind.CLIENT, attributes: { "faas.name": owner.function, "bulwark.broker.op": name } }, parent);
   let code: string | null = null;
   try {
-    return await perform(traceparentOf(trace.setSpan(parent ?? ROOT_CONTEXT, span)));
+    return await perform(traceparentOf(span === undefined ? parent : trace.setSpan(parent ?? ROOT_CONTEXT, span)));
   } catch (e) {
     code = codeOf(e);
     throw e;
   } finally {
-    end(span, code);
+    if (span !== undefined) end(span, code);
     telemetry.brokerCalled({ function: owner.function, op: name, outcome: code === null ? "ok" : code === "BWK_PERMISSION_DENIED" ? "denied" : "error" });
   }
 }

@@ -55,11 +55,13 @@ export class FrameError extends Error {
 }
 
 export function encodeFrame(message: HostMessage | SandboxMessage): Buffer {
-  const json = Buffer.from(JSON.stringify(message), "utf8");
-  if (json.length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${json.length} bytes exceeds ${MAX_FRAME_BYTES}`);
-  const frame = Buffer.allocUnsafe(4 + json.length);
-  frame.writeUInt32BE(json.length, 0);
-  json.copy(frame, 4);
+  const json = JSON.stringify(message);
+  // Encoded once, straight after the length: no intermediate buffer to copy from.
+  const length = Buffer.byteLength(json, "utf8");
+  if (length > MAX_FRAME_BYTES) throw new FrameError(`frame of ${length} bytes exceeds ${MAX_FRAME_BYTES}`);
+  const frame = Buffer.allocUnsafe(4 + length);
+  frame.writeUInt32BE(length, 0);
+  frame.write(json, 4, length, "utf8");
   return frame;
 }
 

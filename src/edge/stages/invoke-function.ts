@@ -1,5 +1,4 @@
 // Hands the event to the function's sandbox and turns what it returns into the response.
-import { traceparentOf } from "../../security/telemetry/tracing.ts";
 import { buildHttpEvent } from "../event.ts";
 import type { Stage } from "../exchange.ts";
 import { toHttpResponse } from "../response.ts";
@@ -9,7 +8,7 @@ export const invokeFunction: Stage = async (x, deps) => {
   const result = await deps.invoker.invoke(x.route!.function, event, {
     requestId: x.requestId,
     identity: x.principal?.identity,
-    traceparent: traceparentOf(x.trace),
+    ...(x.trace === undefined ? {} : { trace: x.trace }),
     ...(x.tenant === undefined ? {} : { tenant: x.tenant }),
   });
   x.response = toHttpResponse(result.value);
