@@ -47,6 +47,7 @@ import { closeServer, listen, urlOf } from "./servers.ts";
 import type { Quarantine } from "./quarantine.ts";
 import { openShield, protectionSettings } from "./shield-service.ts";
 import { stageRecords, type StageRecords } from "./stage-records.ts";
+import { refusePrivateEgressInDev } from "./dev-egress.ts";
 
 /** The platform settings every stage runs with (a PlatformConfig fits). */
 export interface StageSettings {
@@ -193,6 +194,7 @@ export class PlatformStage {
       request,
       by.actor.id,
       (manifest) => {
+        if (this.name === "dev") refusePrivateEgressInDev(manifest);
         this.shield.check(manifest);
         settings = protectionSettings(manifest);
         admission = this.artifacts.admit(manifest, request);

@@ -96,6 +96,22 @@ describe("stages: dev and prod, each a world of its own", () => {
     assert.equal(event?.severity, "high");
   });
 
+  it("attack: a dev deploy cannot grant egress to a private address (say, prod's database)", async () => {
+    const reaching = brokerManifest("stagecraft", {
+      hello: { handler: "hello.js" },
+      reader: { handler: "probe.js", extra: "permissions:\n  secrets: [PSP_API_KEY]\n  kv: { ledger: [read, write] }\n  invoke: [hello]\n  egress: [\"10.0.0.5:5432\"]" },
+    });
+    writeFileSync(join(p.appDir, "bulwark.yaml"), reaching);
+    try {
+      const dev = await cli(["deploy", p.appDir, "--stage", "dev"]);
+      assert.notEqual(dev.code, 0);
+      // The deploy gate's findings come first; the refusal is the one line that ends it.
+      assert.match(dev.stderr.trim().split("\n").at(-1)!, /functions\.reader\.permissions\.egress: "10\.0\.0\.5:5432" is a private network .* the dev stage may reach only public hosts/);
+    } finally {
+      writeFileSync(join(p.appDir, "bulwark.yaml"), MANIFEST);
+    }
+  });
+
   it("keeps secrets per stage through the control plane: dev's value reaches only dev's code", async () => {
     const set = await cli(["secrets", "set", "PSP_API_KEY", "--stage", "dev"], "dev-psp-key\n");
     assert.equal(set.code, 0, set.stderr);
