@@ -79,6 +79,18 @@ describe("WAF at the edge", () => {
     }
   }
 
+  it("reads requests for paths that do not exist too: a payload is a 403 and a waf.match, a plain miss a 404", async () => {
+    for (const place of ["path", "query", "header"] as const) {
+      const res = await p.fetch(...attack("no-such-route", place, PAYLOADS.sqli));
+      assert.equal(res.status, 403, place);
+      assert.equal((await json(res)).code, "BWK_WAF_BLOCKED");
+      const event = (await events("waf.match")).find((e) => e.requestId === res.headers.get("x-request-id"));
+      assert.equal(event?.route, undefined, "no route was matched");
+      assert.equal(event?.details?.mode, "block");
+    }
+    assert.equal((await p.fetch("/no-such-route/x?q=shoes", { method: "POST" })).status, 404);
+  });
+
   it("never ran the function for a blocked request", async () => {
     const logs = p.cli(["logs", "echo"]).stdout;
     assert.ok(refused.length > 0);
