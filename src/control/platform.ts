@@ -36,6 +36,7 @@ import type { DeployRequest } from "./deploy.ts";
 import type { ThreatIntel } from "./intel.ts";
 import { closeServer, listen } from "./servers.ts";
 import { startSiem } from "./siem-service.ts";
+import { masterKeySiemTokenSealer } from "./siem-token-sealing.ts";
 import { openIntel } from "./shield-service.ts";
 import { PlatformStage, type StageParts } from "./stage.ts";
 import { Quarantine } from "./quarantine.ts";
@@ -179,7 +180,13 @@ export class Platform {
     });
     const version = config.version ?? "0.0.0";
     const tracing = createTracing({ otlpUrl: config.otlpUrl, serviceName: "bulwark", serviceVersion: version });
-    const siem = startSiem({ db, keysDir: join(dataDir, "keys"), audit, events, productVersion: version, log });
+    // One master key for every stage, checked against all their data before anything is sealed;
+    // the people store seals TOTP secrets with it, and the SIEM outbox its webhook tokens.
+    const databases = [db, devDb];
+    const keys = await openMasterKeyRing({ keysDir: join(dataDir, "keys"), masterKey: config.masterKey ?? {}, dbs: databases, events, log });
+    const sealer = new Sealer(keys);
+    const tokenSealer = masterKeySiemTokenSealer(sealer);
+    const siem = startSiem({ db, keysDir: join(dataDir, "keys"), tokenSealer, audit, events, productVersion: version, log });
     const stages = {} as Record<Stage, PlatformStage>;
     const all = () => Object.values(stages);
     const metrics = new PlatformMetrics({
@@ -188,11 +195,6 @@ export class Platform {
       siemSinks: () => siem.stats().sinks,
     });
     events.subscribe((batch) => metrics.securityEvents(batch));
-    // One master key for every stage, checked against all their data before anything is sealed;
-    // the people store seals TOTP secrets with it too.
-    const databases = [db, devDb];
-    const keys = await openMasterKeyRing({ keysDir: join(dataDir, "keys"), masterKey: config.masterKey ?? {}, dbs: databases, events, log });
-    const sealer = new Sealer(keys);
     const people = People.open(db, { audit, events, log }, { ...config.people, sealer: masterKeyTotpSealer(() => sealer) });
     const secretValues = () => all().flatMap((s) => [...s.broker.readSecrets.values()]);
     const quarantine = new Quarantine(new SqliteQuarantineStore(db), events, (stage, fn) => stages[stage].retireSandboxes(fn));

@@ -1,13 +1,14 @@
 // The platform's one SIEM outbox: stored beside the state (its rows survive restarts), fed from
 // the audit log and the security events by the pull-based feed, delivering while the platform
-// runs. Webhook tokens are protected at rest with the token key in the keys dir.
+// runs. Webhook tokens are sealed at rest under the master key (siem-token-sealing.ts); tokens an
+// older version protected with keys/siem-token.key are moved under it first.
 import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
 import type { ObservedAuditLog } from "../security/audit/index.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
 import { SiemFeed } from "../security/siem/feed.ts";
-import { SiemOutbox } from "../security/siem/outbox.ts";
-import { tokenProtectionFromKeysDir } from "../security/siem/token-key.ts";
+import { SiemOutbox, type TokenSealer } from "../security/siem/outbox.ts";
+import { migrateLegacyTokens } from "../security/siem/token-migration.ts";
 
 /** Retries start after half a second and back off to at most 30 s between attempts. */
 const RETRY = { baseMs: 500, maxMs: 30_000 };
@@ -15,15 +16,30 @@ const RETRY = { baseMs: 500, maxMs: 30_000 };
 export function startSiem(deps: {
   db: DatabaseSync;
   keysDir: string;
+  tokenSealer: TokenSealer;
   audit: ObservedAuditLog;
   events: SecurityEventRecorder;
   productVersion: string;
   log: Logger;
 }): SiemOutbox {
   const { db, audit, events, log } = deps;
+  const tampered = (sink: string, reason: string) =>
+    events.record({ type: "data.tampered", severity: "high", reason: `the webhook token of SIEM sink ${sink} ${reason}`, details: { sink } });
+  // Sink names only: a token, sealed or not, never goes to a log line or an event.
+  const migration = migrateLegacyTokens(db, deps.keysDir, deps.tokenSealer);
+  if (migration.moved.length > 0) log.info({ sinks: migration.moved }, "SIEM webhook tokens moved under the master key");
+  if (migration.keyRemoved) log.info("keys/siem-token.key removed: SIEM webhook tokens are sealed under the master key");
+  for (const sink of migration.unreadable) {
+    log.error({ sink }, "SIEM webhook token does not open under keys/siem-token.key; left as it was (remove the sink and add it again)");
+    tampered(sink, "did not open under the legacy key keys/siem-token.key");
+  }
   const outbox = new SiemOutbox(db, {
     retry: RETRY,
-    tokenProtection: tokenProtectionFromKeysDir(deps.keysDir),
+    tokenSealer: deps.tokenSealer,
+    onTokenUnreadable: (sink) => {
+      log.error({ sink }, "SIEM webhook token failed its integrity check; nothing sent to the sink");
+      tampered(sink, "failed its integrity check (edited, or copied from another sink)");
+    },
     productVersion: deps.productVersion,
     onOverflow: (o) => log.warn({ sink: o.sink, itemId: o.itemId, pending: o.pending }, "SIEM sink outbox full: item not stored for it"),
   });

@@ -62,6 +62,14 @@ export function loadOrCreateSigningKey(dir: string, name: string, code: ErrorCod
   return { privateKey, publicKey, keyId: signingKeyId(publicKey) };
 }
 
+/**
+ * Reads a secret key file with the same refusals (symlink, not a regular file, open to group or
+ * others, another owner); undefined when there is none. For keys that are not signing keys.
+ */
+export function readSecretKeyFile(path: string, code: ErrorCode): string | undefined {
+  return new KeyFiles(code).read(path, true);
+}
+
 function samePublicKey(pem: string, publicKey: KeyObject): boolean {
   try {
     return createPublicKey(pem).equals(publicKey);

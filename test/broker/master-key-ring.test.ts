@@ -18,6 +18,8 @@ import { openDatabase } from "../../src/store/sqlite/open.ts";
 import { SqliteKvStore } from "../../src/store/sqlite/kv.ts";
 import { SqliteSecretStore } from "../../src/store/sqlite/secrets.ts";
 import { rewrapAll } from "../../src/store/sqlite/wrapped-keys.ts";
+import { masterKeySiemTokenSealer } from "../../src/control/siem-token-sealing.ts";
+import { OutboxStore } from "../../src/security/siem/store.ts";
 
 const root = mkdtempSync(join(tmpdir(), "bulwark-master-test-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -103,6 +105,22 @@ describe("MasterKeyRing", () => {
     assert.equal(reopened.current.id, result.newKeyId);
     // The old key no longer opens the data.
     await assert.rejects(MasterKeyRing.open(dir, { env: oldKey.trim() }, [db], () => {}), { code: "BWK_INVALID_ARGUMENT" });
+  });
+
+  it("rotates SIEM webhook tokens too, and checks the key against them at start", async () => {
+    const { dir, db, ring } = await platformDir();
+    const store = new OutboxStore(db);
+    const settings = { kind: "ocsf-https", url: "https://siem.example/", batchSize: 100 } as const;
+    store.insertSink("soc", settings, masterKeySiemTokenSealer(new Sealer(ring)).seal("soc", "hec-token"), 1);
+    const before = store.token("soc")!;
+    const oldKey = readFileSync(join(dir, MASTER_KEY_FILE), "utf8").trim();
+    const result = await ring.rotate([db]);
+    assert.equal(result.rewrapped, 1);
+    assert.deepEqual(store.token("soc")!.ciphertext, before.ciphertext);
+    assert.notDeepEqual(store.token("soc")!.wrappedKey, before.wrappedKey);
+    const reopened = await MasterKeyRing.open(dir, {}, [db], () => {});
+    assert.equal(masterKeySiemTokenSealer(new Sealer(reopened)).open("soc", store.token("soc")!), "hec-token");
+    await assert.rejects(MasterKeyRing.open(dir, { env: oldKey }, [db], () => {}), { code: "BWK_INVALID_ARGUMENT" });
   });
 
   it("finishes a rotation that committed but crashed before replacing the key file", async () => {

@@ -1,9 +1,10 @@
 // SIEM export end to end: `bulwark siem add` points a real platform at a real TCP syslog receiver
 // and a real HTTPS webhook. The receivers go down, events keep coming, the platform is stopped
 // and started again on the same data dir, the receivers come back: every audit record and
-// security event must arrive at both (ids checked, duplicates allowed), in the right format.
+// security event must arrive at both (ids checked, duplicates allowed), in the right format. The
+// webhook token, sealed under the master key, survives `keys rotate-master`.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -130,6 +131,21 @@ describe("SIEM export across an outage and a platform restart", { skip: hasOpens
     const { audit, events } = expectedIds();
     assert.ok(events.length >= 3, `three timeouts recorded, got ${events.length}`);
     assert.ok(audit.length >= 6);
+  });
+
+  it("keeps sending the webhook token after `keys rotate-master` and a restart: the token is rewrapped with the data keys", async () => {
+    // The app stores no secret, KV value or object: the one data key to rewrap is the webhook token's.
+    const rotated = ok(p.cli(["keys", "rotate-master"]));
+    assert.match(rotated.stdout, /: 1 data keys rewrapped/);
+    await p.halt();
+    p = await up(p.appDir, [], { dataDir: p.dataDir });
+    const from = webhook.authorizations.length;
+
+    assert.equal(p.cli(["invoke", "slow"]).code, 1);
+
+    await until(() => webhook.authorizations.length > from, "a delivery after the rotation", 30_000);
+    assert.ok(webhook.authorizations.slice(from).every((a) => a === `Bearer ${TOKEN}`));
+    assert.equal(existsSync(join(p.dataDir, "keys", "siem-token.key")), false, "no key of its own beside the master key");
   });
 
   it("removes a sink", () => {

@@ -34,6 +34,11 @@ export function totpContext(user: string): EncryptionContext {
   return encode(["totp", user]);
 }
 
+/** A SIEM sink's bearer token (security/siem): `siem-token | sink`. */
+export function siemTokenContext(sink: string): EncryptionContext {
+  return encode(["siem-token", sink]);
+}
+
 function encode(parts: readonly string[]): EncryptionContext {
   const chunks: Buffer[] = [LABEL];
   for (const part of parts) {

@@ -16,6 +16,7 @@
 import { hostname as osHostname } from "node:os";
 import type { DatabaseSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
+import type { SealedValue } from "../../store/sealed.ts";
 import { itemId, type SiemItem } from "../events.ts";
 import type { RetryPolicy } from "./backoff.ts";
 import { boundedPayload, checkItem } from "./item.ts";
@@ -24,10 +25,14 @@ import { infoOf, settingsOf, validateSinkConfig, type SinkConfig, type SinkInfo 
 import { SinkWorker } from "./sink-worker.ts";
 import { OutboxStore, type SinkCounters } from "./store.ts";
 
-/** At-rest protection of webhook tokens, supplied by the caller (e.g. the secrets envelope key). */
-export interface TokenProtection {
-  protect(token: string): string;
-  unprotect(stored: string): string;
+/**
+ * At-rest protection of webhook tokens, supplied by the caller: the platform's is the master key's
+ * envelope encryption, bound to the sink's name so a token copied onto another sink does not open.
+ */
+export interface TokenSealer {
+  seal(sink: string, token: string): SealedValue;
+  /** Throws when the sealed token does not open as this sink's (edited, swapped, another key). */
+  open(sink: string, sealed: SealedValue): string;
 }
 
 export interface SiemOutboxOptions {
@@ -35,7 +40,9 @@ export interface SiemOutboxOptions {
   clock?: () => number;
   retry: RetryPolicy;
   /** Required before an ocsf-https sink can be added or delivered to: tokens are never stored in clear. */
-  tokenProtection?: TokenProtection;
+  tokenSealer?: TokenSealer;
+  /** A sink's stored token did not open (once per delivery loop): the caller records it as tampering. */
+  onTokenUnreadable?: (sink: string) => void;
   productVersion?: string;
   /** Syslog HOSTNAME; this machine's name by default. */
   hostname?: string;
@@ -88,15 +95,15 @@ export class SiemOutbox {
 
   addSink(config: SinkConfig): void {
     const valid = validateSinkConfig(config);
-    let protectedToken: string | null = null;
+    let token: SealedValue | null = null;
     if (valid.kind === "ocsf-https") {
-      const protection = this.#options.tokenProtection;
-      if (protection === undefined) {
-        throw new BulwarkError("BWK_INVALID_ARGUMENT", `sink ${valid.name}: an https sink needs token protection configured on the outbox`);
+      const sealer = this.#options.tokenSealer;
+      if (sealer === undefined) {
+        throw new BulwarkError("BWK_INVALID_ARGUMENT", `sink ${valid.name}: an https sink needs a token sealer configured on the outbox`);
       }
-      protectedToken = protection.protect(valid.token);
+      token = sealer.seal(valid.name, valid.token);
     }
-    if (!this.#store.insertSink(valid.name, settingsOf(valid), protectedToken, this.#clock())) {
+    if (!this.#store.insertSink(valid.name, settingsOf(valid), token, this.#clock())) {
       throw new BulwarkError("BWK_INVALID_ARGUMENT", `sink ${valid.name} already exists; remove it first`);
     }
     this.#pending.set(valid.name, 0);
@@ -187,7 +194,8 @@ export class SiemOutbox {
         procId: String(process.pid),
       },
       timeoutMs: this.#options.deliveryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
-      unprotectToken: this.#options.tokenProtection?.unprotect.bind(this.#options.tokenProtection),
+      tokenSealer: this.#options.tokenSealer,
+      tokenUnreadable: (sink) => this.#options.onTokenUnreadable?.(sink),
       settled: (s, n) => {
         const pending = this.#pending.get(s);
         if (pending !== undefined) this.#pending.set(s, Math.max(0, pending - n));

@@ -10,7 +10,7 @@ export function migrateSiem(db: DatabaseSync): void {
       kind TEXT NOT NULL CHECK (kind IN ('ocsf-https', 'syslog')),
       -- JSON of the sink's settings, never its token
       config TEXT NOT NULL,
-      -- the bearer token as the caller's protect() returned it (https sinks only)
+      -- legacy: the bearer token under keys/siem-token.key; moved to siem_sink_tokens at start
       protected_token TEXT,
       created_at INTEGER NOT NULL,
       delivered INTEGER NOT NULL DEFAULT 0,
@@ -19,6 +19,14 @@ export function migrateSiem(db: DatabaseSync): void {
       last_error TEXT,
       last_failure_at INTEGER,
       last_delivered_at INTEGER
+    ) STRICT;
+
+    -- An https sink's bearer token, sealed under the master key (envelope encryption): the
+    -- wrapped data key is rewrapped by \`keys rotate-master\` (store/sqlite/wrapped-keys.ts).
+    CREATE TABLE IF NOT EXISTS siem_sink_tokens (
+      sink TEXT PRIMARY KEY REFERENCES siem_sinks (name),
+      wrapped_key BLOB NOT NULL,
+      ciphertext BLOB NOT NULL
     ) STRICT;
 
     -- One row per (item, sink). A row leaves the table only once its sink acknowledged it.

@@ -8,6 +8,7 @@
 
 import type { Agent } from "node:https";
 import type { SiemItem } from "../events.ts";
+import type { TokenSealer } from "./outbox.ts";
 import { backoffDelay, type RetryPolicy } from "./backoff.ts";
 import { httpsAgent, postBatch } from "./deliver-https.ts";
 import { sendFrames } from "./deliver-syslog.ts";
@@ -22,7 +23,9 @@ export interface WorkerDeps {
   format: SyslogOptions;
   /** Longest one delivery attempt may take before it counts as failed. */
   timeoutMs: number;
-  unprotectToken: ((stored: string) => string) | undefined;
+  tokenSealer: Pick<TokenSealer, "open"> | undefined;
+  /** The sink's token did not open; called once per loop, not per retry. */
+  tokenUnreadable: (sink: string) => void;
   /** Rows that left the pending set (delivered or dead), for the outbox's pending count. */
   settled: (sink: string, count: number) => void;
 }
@@ -38,6 +41,7 @@ export class SinkWorker {
   readonly #abort = new AbortController();
   readonly #agent: Agent | undefined;
   #stopped = false;
+  #reportedUnreadable = false;
   #interrupt: (() => void) | undefined;
   #idle = false;
   #loop: Promise<void> | undefined;
@@ -122,14 +126,20 @@ export class SinkWorker {
     return sendFrames(s, frames, signal, Math.min(SYSLOG_CLOSE_WAIT_MS, this.#deps.timeoutMs));
   }
 
-  /** The token is unprotected per batch and never kept: it lives only as long as the request. */
+  /** The token is read and opened per batch and never kept: it lives only as long as the request. */
   #token(): string {
-    const stored = this.#sink.protectedToken;
-    if (stored === null || this.#deps.unprotectToken === undefined) throw new Error("no token protection configured to read this sink's token");
+    const sealed = this.#deps.store.token(this.#sink.name);
+    if (sealed === undefined) throw new Error("the sink has no token sealed under the master key; remove and add it again");
+    if (this.#deps.tokenSealer === undefined) throw new Error("no token sealer configured to open this sink's token");
     try {
-      return this.#deps.unprotectToken(stored);
+      return this.#deps.tokenSealer.open(this.#sink.name, sealed);
     } catch {
-      throw new Error("the sink's token could not be unprotected");
+      // The cause is not passed on: it goes to stats and logs, and must never carry token bytes.
+      if (!this.#reportedUnreadable) {
+        this.#reportedUnreadable = true;
+        this.#deps.tokenUnreadable(this.#sink.name);
+      }
+      throw new Error("the sink's token failed its integrity check");
     }
   }
 

@@ -11,7 +11,7 @@ export interface HttpsSinkConfig {
   kind: "ocsf-https";
   /** https:// only; certificate verification is always on. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>`; stored only as the caller's protect() made it. */
+  /** Sent as `Authorization: Bearer <token>`; stored only as the outbox's token sealer sealed it. */
   token: string;
   /** Events per POST (1..1000, default 100). */
   batchSize?: number;

@@ -2,14 +2,20 @@
 // runs inside a SAVEPOINT so it is atomic whether or not the caller already holds a transaction.
 
 import type { DatabaseSync } from "node:sqlite";
+import type { SealedValue } from "../../store/sealed.ts";
 import { migrateSiem } from "./schema.ts";
 import type { SinkSettings } from "./sinks.ts";
 
 export interface StoredSink {
   name: string;
   settings: SinkSettings;
-  protectedToken: string | null;
   createdAt: number;
+}
+
+/** A token still protected by the legacy keys/siem-token.key, waiting to move under the master key. */
+export interface LegacyToken {
+  sink: string;
+  protectedToken: string;
 }
 
 export interface OutboxRow {
@@ -41,15 +47,19 @@ export class OutboxStore {
   }
 
   /** Returns false when a sink of that name already exists. */
-  insertSink(name: string, settings: SinkSettings, protectedToken: string | null, now: number): boolean {
-    const result = this.#sql.insertSink.run(name, settings.kind, JSON.stringify(settings), protectedToken, now);
-    return Number(result.changes) > 0;
+  insertSink(name: string, settings: SinkSettings, token: SealedValue | null, now: number): boolean {
+    return this.transaction(() => {
+      if (Number(this.#sql.insertSink.run(name, settings.kind, JSON.stringify(settings), now).changes) === 0) return false;
+      if (token !== null) this.#sql.insertToken.run(name, token.wrappedKey, token.ciphertext);
+      return true;
+    });
   }
 
   /** Removes a sink and what was still waiting for it; returns false if there was no such sink. */
   deleteSink(name: string): boolean {
     return this.transaction(() => {
       this.#sql.deleteSinkRows.run(name);
+      this.#sql.deleteToken.run(name);
       return Number(this.#sql.deleteSink.run(name).changes) > 0;
     });
   }
@@ -58,9 +68,29 @@ export class OutboxStore {
     return this.#sql.sinks.all().map((r) => ({
       name: String(r["name"]),
       settings: JSON.parse(String(r["config"])) as SinkSettings,
-      protectedToken: r["protected_token"] === null ? null : String(r["protected_token"]),
       createdAt: Number(r["created_at"]),
     }));
+  }
+
+  /**
+   * An https sink's token sealed under the master key; undefined for syslog (or a legacy token not
+   * moved). Read at each use, never cached: `keys rotate-master` rewraps it while the sink runs.
+   */
+  token(sink: string): SealedValue | undefined {
+    const r = this.#sql.token.get(sink);
+    return r === undefined ? undefined : { wrappedKey: Buffer.from(r["wrapped_key"] as Uint8Array), ciphertext: Buffer.from(r["ciphertext"] as Uint8Array) };
+  }
+
+  legacyTokens(): LegacyToken[] {
+    return this.#sql.legacyTokens.all().map((r) => ({ sink: String(r["name"]), protectedToken: String(r["protected_token"]) }));
+  }
+
+  /** The token moves under the master key and its legacy form is erased, atomically. */
+  replaceLegacyToken(sink: string, token: SealedValue): void {
+    this.transaction(() => {
+      this.#sql.insertToken.run(sink, token.wrappedKey, token.ciphertext);
+      this.#sql.clearLegacyToken.run(sink);
+    });
   }
 
   /** One row per sink in one statement: either every sink gets the item or none does. */
@@ -130,10 +160,15 @@ export class OutboxStore {
 function statements(db: DatabaseSync) {
   const p = (sql: string) => db.prepare(sql);
   return {
-    insertSink: p(`INSERT INTO siem_sinks (name, kind, config, protected_token, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+    insertSink: p(`INSERT INTO siem_sinks (name, kind, config, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`),
+    insertToken: p(`INSERT INTO siem_sink_tokens (sink, wrapped_key, ciphertext) VALUES (?, ?, ?)`),
     deleteSink: p(`DELETE FROM siem_sinks WHERE name = ?`),
+    deleteToken: p(`DELETE FROM siem_sink_tokens WHERE sink = ?`),
     deleteSinkRows: p(`DELETE FROM siem_outbox WHERE sink = ?`),
-    sinks: p(`SELECT name, config, protected_token, created_at FROM siem_sinks ORDER BY name`),
+    sinks: p(`SELECT name, config, created_at FROM siem_sinks ORDER BY name`),
+    token: p(`SELECT wrapped_key, ciphertext FROM siem_sink_tokens WHERE sink = ?`),
+    legacyTokens: p(`SELECT name, protected_token FROM siem_sinks WHERE protected_token IS NOT NULL ORDER BY name`),
+    clearLegacyToken: p(`UPDATE siem_sinks SET protected_token = NULL WHERE name = ?`),
     insertItem: p(`INSERT INTO siem_outbox (sink, item_id, payload, created_at) SELECT value, ?, ?, ? FROM json_each(?)`),
     due: p(`SELECT id, payload FROM siem_outbox WHERE sink = ? AND status = 'pending' ORDER BY id LIMIT ?`),
     ack: p(`DELETE FROM siem_outbox WHERE sink = ? AND status = 'pending' AND id IN (SELECT value FROM json_each(?))`),

@@ -1,16 +1,19 @@
-// Every wrapped data key the encrypted stores hold, across secrets, KV and objects: what
-// `keys rotate-master` rewraps (in one transaction, without touching any ciphertext) and what the
-// platform checks at start to tell whether the loaded master key is the one that wrapped them.
+// Every wrapped data key the encrypted stores hold, across secrets, KV, objects, TOTP secrets and
+// SIEM webhook tokens: what `keys rotate-master` rewraps (in one transaction, without touching any
+// ciphertext) and what the platform checks at start to tell whether the loaded master key is the
+// one that wrapped them.
 import type { DatabaseSync } from "node:sqlite";
 import { transaction } from "./tx.ts";
 
 // Tables and their primary keys; each was created by its adapter (secrets.ts, kv.ts, objects.ts,
-// users.ts for TOTP secrets). A table its adapter has not created yet holds no keys.
+// users.ts for TOTP secrets, security/siem/schema.ts for SIEM webhook tokens). A table its
+// adapter has not created yet holds no keys.
 const TABLES = [
   { table: "secrets", keys: ["name", "version"] },
   { table: "kv", keys: ["namespace", "key"] },
   { table: "objects", keys: ["bucket", "key"] },
   { table: "user_totp", keys: ["user", "slot"] },
+  { table: "siem_sink_tokens", keys: ["sink"] },
 ] as const;
 
 /**

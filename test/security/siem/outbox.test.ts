@@ -7,7 +7,7 @@ import { MAX_PAYLOAD_BYTES } from "../../../src/security/siem/item.ts";
 import { SiemOutbox, type SiemOutboxOptions } from "../../../src/security/siem/outbox.ts";
 import { migrateSiem } from "../../../src/security/siem/schema.ts";
 import {
-  OcsfReceiver, SyslogReceiver, hasOpenssl, makeTestPki, parseCef, parseSyslog, testTokenProtection, until, type TestPki,
+  OcsfReceiver, SyslogReceiver, hasOpenssl, makeTestPki, parseCef, parseSyslog, testTokenSealer, until, type TestPki,
 } from "./support.ts";
 
 const TOKEN = "tok_4f9c2a7e1b";
@@ -30,7 +30,7 @@ function syslogIds(r: SyslogReceiver): string[] {
   return r.frames.map((f) => parseCef(parseSyslog(f).msg).ext["externalId"]!);
 }
 
-const base: SiemOutboxOptions = { retry: { baseMs: 5, maxMs: 20 }, tokenProtection: testTokenProtection() };
+const base: SiemOutboxOptions = { retry: { baseMs: 5, maxMs: 20 }, tokenSealer: testTokenSealer() };
 
 describe("SiemOutbox.enqueue", () => {
   it("writes one row per sink before it returns, without any delivery running", () => {
@@ -105,18 +105,23 @@ describe("SiemOutbox.enqueue", () => {
 });
 
 describe("SiemOutbox sinks", () => {
-  it("stores the webhook token only in protected form and never lists it", () => {
+  it("stores the webhook token only sealed, never lists it, and removes it with its sink", () => {
     const db = openDb();
     const outbox = new SiemOutbox(db, base);
     outbox.addSink({ name: "siem", kind: "ocsf-https", url: "https://siem.example/ingest", token: TOKEN });
-    const stored = db.prepare("SELECT config, protected_token FROM siem_sinks").get()!;
-    assert.equal(String(stored["config"]).includes(TOKEN), false);
-    assert.notEqual(stored["protected_token"], TOKEN);
-    assert.equal(base.tokenProtection!.unprotect(String(stored["protected_token"])), TOKEN);
+    const config = db.prepare("SELECT config, protected_token FROM siem_sinks").get()!;
+    const sealed = db.prepare("SELECT wrapped_key, ciphertext FROM siem_sink_tokens WHERE sink = 'siem'").get()!;
+    assert.equal(String(config["config"]).includes(TOKEN), false);
+    assert.equal(config["protected_token"], null);
+    assert.equal(Buffer.from(sealed["ciphertext"] as Uint8Array).includes(TOKEN), false);
+    const token = { wrappedKey: Buffer.from(sealed["wrapped_key"] as Uint8Array), ciphertext: Buffer.from(sealed["ciphertext"] as Uint8Array) };
+    assert.equal(base.tokenSealer!.open("siem", token), TOKEN);
     assert.deepEqual(outbox.listSinks(), [{ name: "siem", kind: "ocsf-https", url: "https://siem.example/ingest", batchSize: 100, hasCa: false, createdAt: outbox.listSinks()[0]!.createdAt }]);
+    outbox.removeSink("siem");
+    assert.equal(db.prepare("SELECT count(*) AS n FROM siem_sink_tokens").get()!["n"], 0);
   });
 
-  it("refuses an https sink when no token protection was given (no token is ever stored in clear)", () => {
+  it("refuses an https sink when no token sealer was given (no token is ever stored in clear)", () => {
     const outbox = new SiemOutbox(openDb(), { retry: base.retry });
     assert.throws(() => outbox.addSink({ name: "siem", kind: "ocsf-https", url: "https://siem.example/", token: TOKEN }), { code: "BWK_INVALID_ARGUMENT" });
   });
@@ -195,19 +200,41 @@ describe("SiemOutbox delivery", { skip: hasOpenssl() ? false : "openssl CLI not 
     assert.equal(syslogTls.frames.length, framesBefore);
   });
 
-  it("cannot deliver, or leak, a token it cannot unprotect (database moved without its key)", async () => {
+  it("cannot deliver, or leak, a token it cannot open (database moved without its key), and reports it once", async () => {
     const db = openDb();
     const first = new SiemOutbox(db, base);
     first.addSink({ name: "siem", kind: "ocsf-https", url: `https://localhost:${webhook.port}/`, token: TOKEN, ca: pki.ca });
     first.enqueue(event());
     const seenBefore = webhook.authorizations.length;
-    const second = new SiemOutbox(db, { ...base, tokenProtection: testTokenProtection() });
+    const unreadable: string[] = [];
+    const second = new SiemOutbox(db, { ...base, tokenSealer: testTokenSealer(), onTokenUnreadable: (sink) => unreadable.push(sink) });
     second.start();
-    await until(() => second.stats().sinks[0]!.consecutiveFailures >= 1, "refused to send");
+    await until(() => second.stats().sinks[0]!.consecutiveFailures >= 2, "refused to send, twice");
     await second.stop();
     assert.equal(second.stats().sinks[0]!.pending, 1);
-    assert.match(second.stats().sinks[0]!.lastError ?? "", /unprotected/);
+    assert.match(second.stats().sinks[0]!.lastError ?? "", /integrity/);
+    assert.deepEqual(unreadable, ["siem"], "reported once, not per retry");
     assert.equal(webhook.authorizations.length, seenBefore);
+  });
+
+  it("attack: a token copied onto another sink's row (to send it to the attacker's URL) does not open there and is reported", async () => {
+    const db = openDb();
+    const unreadable: string[] = [];
+    const outbox = new SiemOutbox(db, { ...base, onTokenUnreadable: (sink) => unreadable.push(sink) });
+    const seenBefore = webhook.authorizations.length;
+    outbox.addSink({ name: "soc", kind: "ocsf-https", url: "https://127.0.0.1:1/ingest", token: TOKEN });
+    outbox.addSink({ name: "evil", kind: "ocsf-https", url: `https://localhost:${webhook.port}/`, token: "attacker-token", ca: pki.ca });
+    db.prepare(`UPDATE siem_sink_tokens SET (wrapped_key, ciphertext) = (SELECT wrapped_key, ciphertext FROM siem_sink_tokens WHERE sink = 'soc') WHERE sink = 'evil'`).run();
+    outbox.enqueue(event());
+    outbox.start();
+    await until(() => unreadable.includes("evil"), "the swapped token reported");
+    await outbox.stop();
+    assert.deepEqual(unreadable, ["evil"]);
+    assert.equal(webhook.authorizations.slice(seenBefore).includes(`Bearer ${TOKEN}`), false, "the token never reached the attacker's URL");
+    const evil = outbox.stats().sinks.find((s) => s.name === "evil")!;
+    assert.equal(evil.pending, 1);
+    assert.match(evil.lastError ?? "", /integrity/);
+    assert.equal(evil.lastError?.includes(TOKEN), false);
   });
 
   it("sets a corrupted row aside as dead, counted, and delivers the rest", async () => {

@@ -13,7 +13,7 @@ import type { AuditRecordLike, SecurityEvent } from "../../../src/security/event
 import { migrateSiem } from "../../../src/security/siem/schema.ts";
 import { SiemOutbox } from "../../../src/security/siem/outbox.ts";
 import {
-  OcsfReceiver, SyslogReceiver, hasOpenssl, makeTestPki, parseCef, parseSyslog, testTokenProtection, until, type TestPki,
+  OcsfReceiver, SyslogReceiver, hasOpenssl, makeTestPki, parseCef, parseSyslog, testTokenSealer, until, type TestPki,
 } from "./support.ts";
 
 const TOKEN = "siem-token-Zx81_qq.-secret";
@@ -53,8 +53,8 @@ describe("SiemOutbox across a SIEM outage and a platform restart", { skip: hasOp
   let syslogTcp: SyslogReceiver;
   let syslogTls: SyslogReceiver;
   let webhook: OcsfReceiver;
-  const protection = testTokenProtection();
-  const outboxOptions = { retry: { baseMs: 5, maxMs: 40 }, tokenProtection: protection, productVersion: "9.9.9", hostname: "test-host" };
+  const sealer = testTokenSealer();
+  const outboxOptions = { retry: { baseMs: 5, maxMs: 40 }, tokenSealer: sealer, productVersion: "9.9.9", hostname: "test-host" };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "bulwark-siem-"));

@@ -4,13 +4,13 @@
 
 import { execFileSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import type { TokenProtection } from "../../../src/security/siem/outbox.ts";
+import type { TokenSealer } from "../../../src/security/siem/outbox.ts";
 
 export interface TestPki {
   ca: string;
@@ -51,22 +51,39 @@ export function makeTestPki(): TestPki {
   }
 }
 
-/** AES-256-GCM under a key held in memory: what a caller's envelope encryption would do. */
-export function testTokenProtection(): TokenProtection {
+/** AES-256-GCM under a key held in memory, the sink name as AAD: what the master key's envelope does. */
+export function testTokenSealer(): TokenSealer {
   const key = randomBytes(32);
   return {
-    protect(token) {
+    seal(sink, token) {
       const iv = randomBytes(12);
       const c = createCipheriv("aes-256-gcm", key, iv);
+      c.setAAD(Buffer.from(sink, "utf8"));
       const body = Buffer.concat([c.update(token, "utf8"), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]).toString("base64");
+      return { wrappedKey: Buffer.from("test-wrapped-key"), ciphertext: Buffer.concat([iv, c.getAuthTag(), body]) };
     },
-    unprotect(stored) {
-      const raw = Buffer.from(stored, "base64");
-      const d = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
-      d.setAuthTag(raw.subarray(12, 28));
-      return Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8");
+    open(sink, { ciphertext }) {
+      const d = createDecipheriv("aes-256-gcm", key, ciphertext.subarray(0, 12));
+      d.setAAD(Buffer.from(sink, "utf8"));
+      d.setAuthTag(ciphertext.subarray(12, 28));
+      return Buffer.concat([d.update(ciphertext.subarray(28)), d.final()]).toString("utf8");
     },
+  };
+}
+
+/**
+ * What an older Bulwark did: writes keys/siem-token.key (0600) into `keysDir` and returns its
+ * protect(), the "v1." + base64url(nonce ‖ ciphertext ‖ tag) form under AAD "bulwark:siem-token:v1".
+ */
+export function writeLegacyTokenKey(keysDir: string): (token: string) => string {
+  const key = randomBytes(32);
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(keysDir, "siem-token.key"), `${key.toString("base64")}\n`, { mode: 0o600 });
+  return (token) => {
+    const iv = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", key, iv);
+    c.setAAD(Buffer.from("bulwark:siem-token:v1", "utf8"));
+    return `v1.${Buffer.concat([iv, c.update(token, "utf8"), c.final(), c.getAuthTag()]).toString("base64url")}`;
   };
 }
 
