@@ -1,5 +1,5 @@
 // FrameWriter alone, on a stand-in stream: the first frame of a turn leaves at once, the ones after
-// it in the same turn leave together when the turn ends.
+// it in the same turn (promise jobs included) leave together when the turn ends.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
@@ -39,5 +39,20 @@ describe("FrameWriter", () => {
     assert.deepEqual(stream.wire, ["a", "bc"]);
     writer.write(Buffer.from("d"));
     assert.deepEqual(stream.wire, ["a", "bc", "d"]);
+  });
+
+  it("holds what the promise jobs after the first frame write, then sends it in one write", async () => {
+    const stream = new FakeStream();
+    const writer = new FrameWriter(stream);
+    // As in the runtime: a chunk of replies resolves calls whose continuations (promise jobs, some
+    // a few hops later) each make a call.
+    await null;
+    const continuations = ["a", "b", "c"].map(async (frame, i) => {
+      for (let hop = 0; hop < i; hop++) await null;
+      writer.write(Buffer.from(frame));
+    });
+    await Promise.all(continuations);
+    await nextTurn();
+    assert.deepEqual(stream.wire, ["a", "bc"]);
   });
 });
