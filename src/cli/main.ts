@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   rollback: async () => (await import("./commands/rollback.ts")).rollback,
   quarantine: async () => (await import("./commands/quarantine.ts")).quarantine,
   release: async () => (await import("./commands/quarantine.ts")).release,
+  limits: async () => (await import("./commands/limits.ts")).limits,
   audit: async () => (await import("./commands/audit.ts")).audit,
   siem: async () => (await import("./commands/siem.ts")).siem,
   login: async () => (await import("./commands/login.ts")).login,

@@ -31,8 +31,9 @@ import { eventRoutes } from "./routes/events.ts";
 import { intelRoutes } from "./routes/intel.ts";
 import { artifactRoutes } from "./routes/artifacts.ts";
 import { quarantineRoutes } from "./routes/quarantine.ts";
+import { limitRoutes } from "./routes/limits.ts";
 
-export const ROUTES: readonly ControlRoute[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...functionRoutes, ...keyRoutes, ...auditRoutes, ...observeRoutes, ...siemRoutes, ...secretRoutes, ...policyRoutes, ...eventRoutes, ...intelRoutes, ...artifactRoutes, ...quarantineRoutes];
+export const ROUTES: readonly ControlRoute[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...functionRoutes, ...keyRoutes, ...auditRoutes, ...observeRoutes, ...siemRoutes, ...secretRoutes, ...policyRoutes, ...eventRoutes, ...intelRoutes, ...artifactRoutes, ...quarantineRoutes, ...limitRoutes];
 
 export function createControlServer(platform: Platform, adminToken: string, log: Logger, tls?: TlsMaterial): Server {
   const authenticate = platform.people.authenticator(adminToken);

@@ -41,6 +41,8 @@ import { openIntel } from "./shield-service.ts";
 import { PlatformStage, type StageParts } from "./stage.ts";
 import { Quarantine } from "./quarantine.ts";
 import { SqliteQuarantineStore } from "../store/sqlite/quarantine.ts";
+import { LimitOverrides } from "./limit-overrides.ts";
+import { SqliteLimitOverrideStore } from "../store/sqlite/limit-overrides.ts";
 
 export interface PlatformConfig {
   dataDir: string;
@@ -98,6 +100,8 @@ export class Platform {
   readonly intel: ThreatIntel;
   /** Functions taken out of service, per stage (`bulwark quarantine`, `bulwark release`). */
   readonly quarantine: Quarantine;
+  /** Operators' tightened limits, per stage and function (`bulwark limits`). */
+  readonly limits: LimitOverrides;
   readonly #stages: Readonly<Record<Stage, PlatformStage>>;
   readonly #keys: MasterKeyRing;
   /** Every stage's database: the master key wraps data in all of them. */
@@ -116,6 +120,7 @@ export class Platform {
     siem: SiemOutbox;
     intel: ThreatIntel;
     quarantine: Quarantine;
+    limits: LimitOverrides;
     stages: Record<Stage, PlatformStage>;
     keys: MasterKeyRing;
     databases: DatabaseSync[];
@@ -129,6 +134,7 @@ export class Platform {
     this.siem = parts.siem;
     this.intel = parts.intel;
     this.quarantine = parts.quarantine;
+    this.limits = parts.limits;
     this.#stages = parts.stages;
     this.#keys = parts.keys;
     this.#databases = parts.databases;
@@ -198,6 +204,7 @@ export class Platform {
     const people = People.open(db, { audit, events, log }, { ...config.people, sealer: masterKeyTotpSealer(() => sealer) });
     const secretValues = () => all().flatMap((s) => [...s.broker.readSecrets.values()]);
     const quarantine = new Quarantine(new SqliteQuarantineStore(db), events, (stage, fn) => stages[stage].retireSandboxes(fn));
+    const limits = new LimitOverrides(new SqliteLimitOverrideStore(db), (stage, fn) => stages[stage].retireSandboxes(fn));
     const shared: Omit<StageParts, "name" | "dataDir" | "db"> = {
       keys,
       // Content-addressed: a bundle is the same bytes whichever stage deployed it.
@@ -210,6 +217,7 @@ export class Platform {
       sandboxDirs: { runtimeDir, workRoot },
       secretValues,
       quarantine,
+      limits,
       log,
     };
     // Both stages open at start, not at dev's first use: the master key was checked against dev's
@@ -220,7 +228,7 @@ export class Platform {
     // Failures the edge and control plane log may quote a handler's error, and so a secret it read.
     const platformConfig = { ...config, log: redactingLog(config.log, secretValues) };
     const observe = { tracing, closeAudit: () => auditDb.close() };
-    const platform = new Platform({ config: platformConfig, audit, events, people, metrics, siem, intel, quarantine, stages, keys, databases, observe });
+    const platform = new Platform({ config: platformConfig, audit, events, people, metrics, siem, intel, quarantine, limits, stages, keys, databases, observe });
     platform.#tls = tls;
     platform.#controlListener = control;
     await platform.#listen();

@@ -3,7 +3,7 @@
 // stage's deny list (an address known to attack is refused by dev and prod alike).
 import type { DatabaseSync } from "node:sqlite";
 import type { Manifest } from "../core/manifest/types.ts";
-import { EdgeShield } from "../edge/shield.ts";
+import { EdgeShield, type ShieldConfig } from "../edge/shield.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
 import type { ProtectionSettings, ProtectionSettingsStore } from "../store/protection-settings.ts";
 import { SqliteIntelStore } from "../store/sqlite/intel.ts";
@@ -19,8 +19,16 @@ export interface ShieldService {
 }
 
 /** A stage's shield, and its protection settings in the stage's database. */
-export function openShield(db: DatabaseSync, events: Pick<SecurityEventRecorder, "subscribe">, config: { bodyLimitBytes: number; bodyTimeoutMs?: number }): ShieldService {
-  const shield = new EdgeShield({ bodyLimitBytes: config.bodyLimitBytes, bodyTimeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS });
+export function openShield(
+  db: DatabaseSync,
+  events: Pick<SecurityEventRecorder, "subscribe">,
+  config: { bodyLimitBytes: number; bodyTimeoutMs?: number; overrideRate?: ShieldConfig["overrideRate"] },
+): ShieldService {
+  const shield = new EdgeShield({
+    bodyLimitBytes: config.bodyLimitBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+    ...(config.overrideRate && { overrideRate: config.overrideRate }),
+  });
   // Failed authentications spend the address's failure budget (rate-limits.ts), in every stage.
   events.subscribe((batch) => shield.onSecurityEvents(batch));
   return { shield, settings: new SqliteProtectionSettingsStore(db) };

@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import type { MasterKeyRing } from "../broker/master-key-ring.ts";
 import { type BrokerServices, openBrokerServices } from "../broker/services.ts";
 import { BulwarkError } from "../core/errors.ts";
+import type { FunctionSpec } from "../core/manifest/types.ts";
 import { JwtVerifiers } from "../edge/auth/jwt-verifiers.ts";
 import type { TrustedProxies } from "../edge/client-ip.ts";
 import { Router } from "../edge/router.ts";
@@ -44,6 +45,7 @@ import type { Stage } from "./auth/principal.ts";
 import { deployApp, type DeployRequest } from "./deploy.ts";
 import { LogWriter } from "./log-writer.ts";
 import { closeServer, listen, urlOf } from "./servers.ts";
+import type { LimitOverrides } from "./limit-overrides.ts";
 import type { Quarantine } from "./quarantine.ts";
 import { openShield, protectionSettings } from "./shield-service.ts";
 import { stageRecords, type StageRecords } from "./stage-records.ts";
@@ -79,6 +81,8 @@ export interface StageParts {
   secretValues(): Iterable<string>;
   /** Quarantined functions: their invocations are refused before any code runs. */
   quarantine: Pick<Quarantine, "gate">;
+  /** Operators' tightened limits: a rate the edge checks, a concurrency the invoker's pools take. */
+  limits: Pick<LimitOverrides, "rate" | "concurrency">;
   log: Logger;
 }
 
@@ -170,8 +174,9 @@ export class PlatformStage {
       },
       onCall: (call) => broker.broker.handle(call),
       admit: parts.quarantine.gate(name),
+      concurrencyCap: (fn) => parts.limits.concurrency(name, fn),
     });
-    const shield = openShield(db, parts.events, settings);
+    const shield = openShield(db, parts.events, { ...settings, overrideRate: (fn) => parts.limits.rate(name, fn) });
     const observe: EdgeObserver = { tracing, responded: (r) => metrics.edgeResponded({ ...r, stage: name }) };
     return new PlatformStage(name, { state, bundles: parts.bundles, invoker, logs, broker, apiKeys: new SqliteApiKeyStore(db), shield, artifacts, records, observe });
   }
@@ -220,6 +225,11 @@ export class PlatformStage {
       timeoutMs: v.spec.timeoutMs,
       sandboxes: { live: live.get(v.function)?.live ?? 0, idle: live.get(v.function)?.idle ?? 0 },
     }));
+  }
+
+  /** What the serving version of `fn` was deployed with; undefined when none serves. */
+  servingSpec(fn: string): FunctionSpec | undefined {
+    return this.#active(fn)?.spec;
   }
 
   /** Ends the function's sandboxes here: idle ones now, busy ones when their invocation ends (a quarantine). */

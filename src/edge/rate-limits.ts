@@ -11,7 +11,8 @@ const MAX_KEYS = 100_000;
 export type LimitName = keyof AppLimits;
 
 export interface Refusal {
-  limit: LimitName | "route";
+  /** "override": an operator's per-function brake (`bulwark limits set --rate`). */
+  limit: LimitName | "route" | "override";
   rate: string;
   retryAfterSeconds: number;
 }
@@ -74,18 +75,20 @@ export class RateLimits {
   }
 }
 
-/** A route's own bucket, shared by every caller of the route. */
+/** A route's own bucket, or a function's override bucket: one bucket shared by every caller. */
 export class RouteBucket {
   readonly #limiter: RateLimiter;
+  readonly #limit: "route" | "override";
   readonly rate: RateLimit;
 
-  constructor(rate: RateLimit) {
+  constructor(rate: RateLimit, limit: "route" | "override" = "route") {
     this.rate = rate;
+    this.#limit = limit;
     this.#limiter = createRateLimiter({ capacity: rate.burst, refillPerSecond: rate.perSecond, maxKeys: 1 });
   }
 
   take(now: number): Refusal | undefined {
-    return refusal(this.#limiter.take("route", now), "route", this.rate);
+    return refusal(this.#limiter.take(this.#limit, now), this.#limit, this.rate);
   }
 }
 

@@ -5,7 +5,7 @@
 import type { ValidateFunction } from "ajv";
 import { compileIpFilter, type IpFilter } from "../core/ipfilter.ts";
 import type { HttpTrigger, Manifest } from "../core/manifest/types.ts";
-import { PROTECTION_DEFAULTS, type WafMode } from "../core/manifest/protection.ts";
+import { PROTECTION_DEFAULTS, type RateLimit, type WafMode } from "../core/manifest/protection.ts";
 import { RepeatSampler } from "../core/repeat-sampler.ts";
 import { compileWaf, type Waf } from "../core/waf/index.ts";
 import type { SecurityEvent } from "../security/events.ts";
@@ -30,6 +30,8 @@ export interface ShieldConfig {
   bodyLimitBytes: number;
   /** The whole body must have arrived this long after the request did (slowloris, CWE-400). */
   bodyTimeoutMs: number;
+  /** An operator's rate override of a function, checked on each of its routes (`bulwark limits`). */
+  overrideRate?(fn: string): RateLimit | undefined;
 }
 
 export class EdgeShield {
@@ -38,6 +40,9 @@ export class EdgeShield {
   readonly repeats = new RepeatSampler();
   readonly bodyTimeoutMs: number;
   readonly #bodyLimitBytes: number;
+  readonly #overrideRate: (fn: string) => RateLimit | undefined;
+  /** Override buckets by function, made on first use and replaced when the rate changes. */
+  readonly #overrides = new Map<string, RouteBucket>();
   readonly #schemas = new InputSchemas();
   #settings: ProtectionSettings = {};
   #intel: readonly IntelIndicator[] = [];
@@ -52,6 +57,7 @@ export class EdgeShield {
   constructor(config: ShieldConfig) {
     this.#bodyLimitBytes = config.bodyLimitBytes;
     this.bodyTimeoutMs = config.bodyTimeoutMs;
+    this.#overrideRate = config.overrideRate ?? (() => undefined);
   }
 
   get ipFilter(): IpFilter {
@@ -104,6 +110,21 @@ export class EdgeShield {
       this.#memo.set(x, policy);
     }
     return policy;
+  }
+
+  /** The function's override bucket while an operator has set a rate for it. */
+  overrideBucket(fn: string): RouteBucket | undefined {
+    const rate = this.#overrideRate(fn);
+    if (rate === undefined) {
+      this.#overrides.delete(fn);
+      return undefined;
+    }
+    let bucket = this.#overrides.get(fn);
+    if (bucket?.rate.text !== rate.text) {
+      bucket = new RouteBucket(rate, "override");
+      this.#overrides.set(fn, bucket);
+    }
+    return bucket;
   }
 
   /** Failed authentications spend their address's failure budget (auth.failure events carry it). */

@@ -63,6 +63,11 @@ export interface InvokerConfig {
    * the refusal when the function may not run now (a quarantined function). None: all may run.
    */
   admit?(fn: string, request: InvocationRequest): void;
+  /**
+   * An operator's lower concurrency for the function (`bulwark limits set --concurrency`), read
+   * when its pools are made: retire(fn) after a change. None: the manifest's.
+   */
+  concurrencyCap?(fn: string): number | undefined;
   /** Spans and metric samples of invocations and broker calls; none when absent. */
   telemetry?: InvokerTelemetry;
 }
@@ -232,11 +237,13 @@ export class Invoker {
   }
 
   #servingOf(version: FunctionVersion): Serving {
-    return { version, pools: new VersionPools(version.spec, (tenant) => this.#createPool(version, tenant)) };
+    const cap = this.#config.concurrencyCap?.(version.function);
+    // An override only ever lowers it; a later deploy below the override wins the same way.
+    const spec = cap === undefined ? version.spec : { ...version.spec, concurrency: Math.min(version.spec.concurrency, cap) };
+    return { version, pools: new VersionPools(spec, (tenant) => this.#createPool(version, spec, tenant)) };
   }
 
-  #createPool(version: FunctionVersion, tenant: string | undefined): FunctionPool {
-    const spec = version.spec;
+  #createPool(version: FunctionVersion, spec: FunctionSpec, tenant: string | undefined): FunctionPool {
     const owner: SandboxOwner = { function: version.function, version: version.version, ...(tenant === undefined ? {} : { tenant }) };
     // Versions stored before the setting existed run one invocation per sandbox, as they did.
     const perSandbox = spec.sandbox.invocations ?? 1;

@@ -52,6 +52,9 @@ const EXPECTED: Array<[Action, Call, Grants]> = [
   // The release row lifts the quarantine the row before set.
   ["quarantine.set", { method: "POST", path: "/v1/functions/hello/quarantine", body: () => ({ reason: "matrix" }) }, { developer: _, operator: Y, auditor: _, admin: _ }],
   ["quarantine.release", { method: "POST", path: "/v1/functions/hello/release" }, { developer: _, operator: Y, auditor: _, admin: _ }],
+  // The clear row lifts the override the row before set.
+  ["limits.configure", { method: "POST", path: "/v1/functions/hello/limits", body: () => ({ concurrency: 1 }) }, { developer: _, operator: Y, auditor: _, admin: _ }],
+  ["limits.configure", { method: "POST", path: "/v1/functions/hello/limits/clear" }, { developer: _, operator: Y, auditor: _, admin: _ }],
 ];
 
 let appDir = "";

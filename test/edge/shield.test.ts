@@ -136,3 +136,17 @@ describe("EdgeShield IP filter", () => {
     assert.equal(s.rates.takeIp("192.0.2.6", Date.now()), undefined);
   });
 });
+
+describe("EdgeShield override buckets (`bulwark limits set --rate`)", () => {
+  it("has one per function while a rate is set, refusing as limit override, and none once it is cleared", () => {
+    const rates = new Map([["f", { perSecond: 1, burst: 1, text: "1/s" }]]);
+    const s = new EdgeShield({ bodyLimitBytes: 1024, bodyTimeoutMs: 1000, overrideRate: (fn) => rates.get(fn) });
+    assert.equal(s.overrideBucket("g"), undefined);
+    assert.equal(s.overrideBucket("f")?.take(0), undefined);
+    assert.deepEqual(s.overrideBucket("f")?.take(0), { limit: "override", rate: "1/s", retryAfterSeconds: 1 });
+    rates.set("f", { perSecond: 2, burst: 2, text: "2/s" });
+    assert.equal(s.overrideBucket("f")?.take(0), undefined, "a new rate starts a new bucket");
+    rates.delete("f");
+    assert.equal(s.overrideBucket("f"), undefined);
+  });
+});
