@@ -57,6 +57,11 @@ export class FunctionPool {
     return this.#slots.length + this.#starting;
   }
 
+  /** A live sandbox could take one more invocation now, without starting another. */
+  get hasRoom(): boolean {
+    return !this.#draining && this.#slots.some((slot) => slot.sandbox.alive && slot.busy < this.#perSandbox);
+  }
+
   /** Sandboxes running no invocation. */
   get idle(): number {
     return this.#slots.reduce((n, slot) => n + (slot.busy === 0 ? 1 : 0), 0);

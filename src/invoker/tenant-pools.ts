@@ -2,7 +2,7 @@
 // `isolation: tenant`: one pool per tenant, so a sandbox that served tenant A never serves B (its
 // memory, /tmp and module state stay A's), and every sandbox is bound to its tenant, which is what
 // the broker partitions KV and objects by. The function's concurrency bounds all its tenants
-// together: a tenant with no idle sandbox first reclaims other tenants' idle ones, and is refused
+// together: a tenant whose sandboxes have no room first reclaims other tenants' idle ones, and is refused
 // (503, retry) while every slot is busy; empty tenant pools are dropped.
 import { BulwarkError } from "../core/errors.ts";
 import type { FunctionSpec } from "../core/manifest/types.ts";
@@ -28,7 +28,7 @@ export class VersionPools {
       throw new BulwarkError("BWK_PERMISSION_DENIED", `function "${this.#spec.name}" runs with tenant isolation and this invocation names no tenant`);
     }
     const pool = this.#pool(tenant, tenant);
-    if (pool.idle === 0 && this.#live() >= this.#spec.concurrency) {
+    if (!pool.hasRoom && this.#live() >= this.#spec.concurrency) {
       const now = Date.now();
       for (const other of this.#pools.values()) if (other !== pool) other.reap(now, 0);
       this.#dropEmpty(pool);

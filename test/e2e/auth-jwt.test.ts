@@ -80,6 +80,16 @@ describe("JWT routes under attack", () => {
     });
   }
 
+  it("attack on the verified-token cache: a token served from it, then re-signed parts of it, are refused and recorded", async () => {
+    const honest = await jwks.sign({ roles: ["customer"] });
+    for (let i = 0; i < 2; i++) assert.equal((await get("/me", honest)).status, 200);
+    const [header, payload, signature] = honest.split(".") as [string, string, string];
+    for (const token of [forge.tampered(honest, { roles: ["admin"] }), `${header}.${payload}.`, `${header}.${payload}.${signature.slice(0, 10)}${signature[10] === "A" ? "B" : "A"}${signature.slice(11)}`]) {
+      const r = await refusal(p.dataDir, await get("/admin", token));
+      assert.deepEqual([r.status, r.event.type, r.event.reason], [401, "auth.failure", "bad signature"]);
+    }
+  });
+
   it("records the alg an attacker tried, so an investigator sees alg none attempts", async () => {
     const r = await refusal(p.dataDir, await get("/me", forge.algNone({})));
     assert.equal(r.event.details?.["alg"], "none");

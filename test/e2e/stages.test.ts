@@ -107,6 +107,10 @@ describe("stages: dev and prod, each a world of its own", () => {
       assert.notEqual(dev.code, 0);
       // The deploy gate's findings come first; the refusal is the one line that ends it.
       assert.match(dev.stderr.trim().split("\n").at(-1)!, /functions\.reader\.permissions\.egress: "10\.0\.0\.5:5432" is a private network .* the dev stage may reach only public hosts/);
+      // The refused deploy is on the audit trail, with why.
+      const audited = await api(controlOf(p), controlOf(p).local, "GET", "/v1/audit?action=deploy.dev");
+      const last = (audited.body as unknown as Array<{ outcome: string; details: Record<string, unknown> }>).at(-1);
+      assert.deepEqual([last?.outcome, last?.details["code"], last?.details["stage"]], ["failure", "BWK_MANIFEST_INVALID", "dev"]);
     } finally {
       writeFileSync(join(p.appDir, "bulwark.yaml"), MANIFEST);
     }

@@ -199,3 +199,16 @@ describe("FunctionPool with several invocations per sandbox", () => {
     assert.equal(created.length, 1);
   });
 });
+
+describe("FunctionPool.hasRoom (what tenant pools ask before refusing)", () => {
+  it("is true while a busy sandbox can take another invocation, false once every one is full", async () => {
+    const { p } = pool({ perSandbox: 2, concurrency: 1 });
+    assert.equal(p.hasRoom, false, "no sandbox yet");
+    const a = await p.acquire();
+    assert.equal(p.hasRoom, true, "busy, but with room for a second invocation");
+    await p.acquire();
+    assert.equal(p.hasRoom, false);
+    p.release(a.sandbox, true);
+    assert.equal(p.hasRoom, true);
+  });
+});
