@@ -21,11 +21,12 @@
 // --master-key-file (or the variable) at it; a rotation that crashed between databases is
 // finished when the platform starts with the old key and finds that file.
 
-import { mkdirSync, renameSync, rmSync, existsSync, openSync, fsyncSync, closeSync, constants } from "node:fs";
+import { mkdirSync, renameSync, rmSync, existsSync } from "node:fs";
 import type { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { BulwarkError } from "../core/errors.ts";
 import { rewrapAll, sampleWrappedKeys } from "../store/sqlite/wrapped-keys.ts";
+import { syncDirectory } from "../store/sync-directory.ts";
 import { rewrap } from "./crypto/envelope.ts";
 import { createMasterKeyFile, loadMasterKey, type MasterKeySource } from "./crypto/master-key-file.ts";
 import { type MasterKey, wrappingKeyId } from "./crypto/master-key.ts";
@@ -163,13 +164,4 @@ function checkWraps(key: MasterKey, samples: readonly Buffer[], keysDir: string)
     `the stored data was encrypted under master key ${other ?? "(unknown format)"}, not the loaded key ${key.id}` +
       ` (after a rotation the new key is in ${join(keysDir, `master-${other ?? ""}.key`)})`,
   );
-}
-
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -10,7 +10,7 @@ import { overrideRate, type LimitOverride } from "../core/limit-override.ts";
 import type { RateLimit } from "../core/manifest/protection.ts";
 import type { LimitOverrideEntry, LimitOverrideStore } from "../store/limit-overrides.ts";
 import type { Stage } from "./auth/principal.ts";
-import type { SandboxRetirer } from "./quarantine.ts";
+import { stageKey, type SandboxRetirer } from "./quarantine.ts";
 
 interface Held {
   entry: LimitOverrideEntry;
@@ -33,7 +33,7 @@ export class LimitOverrides {
    * not silently release the first. The caller has checked that it only tightens.
    */
   async set(stage: Stage, fn: string, change: LimitOverride, by: string, now = new Date()): Promise<LimitOverrideEntry> {
-    const before = this.#held.get(key(stage, fn))?.entry;
+    const before = this.#held.get(stageKey(stage, fn))?.entry;
     const entry: LimitOverrideEntry = {
       ...before,
       stage,
@@ -51,11 +51,11 @@ export class LimitOverrides {
 
   /** Lifts the function's override and returns what it was; BWK_NOT_FOUND when there was none. */
   async clear(stage: Stage, fn: string): Promise<LimitOverrideEntry> {
-    const held = this.#held.get(key(stage, fn));
+    const held = this.#held.get(stageKey(stage, fn));
     if (held === undefined || !this.#store.remove(stage, fn)) {
       throw new BulwarkError("BWK_NOT_FOUND", `${fn} has no limit override in the ${stage} stage`);
     }
-    this.#held.delete(key(stage, fn));
+    this.#held.delete(stageKey(stage, fn));
     if (held.entry.concurrency !== undefined) await this.#retire(stage, fn);
     return held.entry;
   }
@@ -65,19 +65,14 @@ export class LimitOverrides {
   }
 
   rate(stage: Stage, fn: string): RateLimit | undefined {
-    return this.#held.get(key(stage, fn))?.rate;
+    return this.#held.get(stageKey(stage, fn))?.rate;
   }
 
   concurrency(stage: Stage, fn: string): number | undefined {
-    return this.#held.get(key(stage, fn))?.entry.concurrency;
+    return this.#held.get(stageKey(stage, fn))?.entry.concurrency;
   }
 
   #hold(entry: LimitOverrideEntry): void {
-    this.#held.set(key(entry.stage, entry.function), { entry, ...(entry.rate === undefined ? {} : { rate: overrideRate(entry.rate) }) });
+    this.#held.set(stageKey(entry.stage, entry.function), { entry, ...(entry.rate === undefined ? {} : { rate: overrideRate(entry.rate) }) });
   }
-}
-
-/** Stage names hold no ":", so the pair is unambiguous. */
-function key(stage: string, fn: string): string {
-  return `${stage}:${fn}`;
 }

@@ -33,7 +33,7 @@ export class Quarantine {
     this.#store = store;
     this.#events = events;
     this.#retire = retire;
-    for (const entry of store.list()) this.#entries.set(key(entry.stage, entry.function), entry);
+    for (const entry of store.list()) this.#entries.set(stageKey(entry.stage, entry.function), entry);
   }
 
   /** Quarantines the function (again, with a new reason, if it already is) and retires its sandboxes. */
@@ -41,7 +41,7 @@ export class Quarantine {
     const entry: QuarantineEntry = { stage, function: fn, reason, by, at: now.toISOString() };
     this.#store.put(entry);
     // The gate refuses first, so no new invocation lands in a sandbox being retired.
-    this.#entries.set(key(stage, fn), entry);
+    this.#entries.set(stageKey(stage, fn), entry);
     await this.#retire(stage, fn);
     return entry;
   }
@@ -52,17 +52,17 @@ export class Quarantine {
     if (entry === undefined || !this.#store.remove(stage, fn)) {
       throw new BulwarkError("BWK_NOT_FOUND", `${fn} is not quarantined in the ${stage} stage`);
     }
-    this.#entries.delete(key(stage, fn));
+    this.#entries.delete(stageKey(stage, fn));
     return entry;
   }
 
   get(stage: Stage, fn: string): QuarantineEntry | undefined {
-    return this.#entries.get(key(stage, fn));
+    return this.#entries.get(stageKey(stage, fn));
   }
 
   gate(stage: Stage): InvocationGate {
     return (fn, request) => {
-      if (!this.#entries.has(key(stage, fn))) return;
+      if (!this.#entries.has(stageKey(stage, fn))) return;
       this.#events.record({
         type: "quarantine.refused",
         severity: "medium",
@@ -78,7 +78,7 @@ export class Quarantine {
   }
 }
 
-/** Stage names hold no ":", so the pair is unambiguous. */
-function key(stage: string, fn: string): string {
+/** One function in one stage, as a map key; stage names hold no ":", so the pair is unambiguous. */
+export function stageKey(stage: string, fn: string): string {
   return `${stage}:${fn}`;
 }

@@ -38,7 +38,7 @@ import type { ProtectionSettings, ProtectionSettingsStore } from "../store/prote
 import { SqliteApiKeyStore } from "../store/sqlite/api-keys.ts";
 import { SqliteArtifactStore } from "../store/sqlite/artifacts.ts";
 import { SqliteStateStore } from "../store/sqlite/state.ts";
-import type { DeployOutcome, LogEntry, StateStore } from "../store/state.ts";
+import type { DeployOutcome, FunctionVersion, LogEntry, StateStore } from "../store/state.ts";
 import { ApiKeyAdmin } from "./api-keys.ts";
 import { ArtifactService, type Admission, type Deployer } from "./artifacts/service.ts";
 import type { Stage } from "./auth/principal.ts";
@@ -106,6 +106,8 @@ export class PlatformStage {
   readonly #jwt: JwtVerifiers;
   readonly #observe: EdgeObserver;
   #router = new Router([]);
+  /** The serving version of each function, by name, as of the last deploy or rollback. */
+  #serving = new Map<string, FunctionVersion>();
   /** The app's name, read once per deploy: the edge needs it on every request. */
   #app = "";
   #edge: Server | undefined;
@@ -187,7 +189,7 @@ export class PlatformStage {
   }
 
   get appName(): string | undefined {
-    return this.#state.appName();
+    return this.#app === "" ? undefined : this.#app;
   }
 
   deploy(request: DeployRequest, by: Deployer): { app: string; stage: Stage; functions: DeployOutcome[] } {
@@ -209,12 +211,12 @@ export class PlatformStage {
     this.#protection.save(settings);
     this.artifacts.auditSuppressions(admission!, by);
     this.#refresh();
-    return { app: this.#state.appName()!, stage: this.name, functions: outcomes };
+    return { app: this.#app, stage: this.name, functions: outcomes };
   }
 
   listFunctions() {
     const live = new Map(this.#invoker.stats().functions.map((f) => [f.name, f]));
-    return this.#state.activeVersions().map((v) => ({
+    return [...this.#serving.values()].map((v) => ({
       name: v.function,
       stage: this.name,
       version: v.version,
@@ -227,9 +229,13 @@ export class PlatformStage {
     }));
   }
 
-  /** What the serving version of `fn` was deployed with; undefined when none serves. */
-  servingSpec(fn: string): FunctionSpec | undefined {
-    return this.#active(fn)?.spec;
+  /** What the serving version of `fn` was deployed with; BWK_FUNCTION_NOT_FOUND when none serves. */
+  servingSpec(fn: string): FunctionSpec {
+    const serving = this.#serving.get(fn);
+    if (serving === undefined) {
+      throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}" is deployed in the ${this.name} stage`);
+    }
+    return serving.spec;
   }
 
   /** Ends the function's sandboxes here: idle ones now, busy ones when their invocation ends (a quarantine). */
@@ -245,7 +251,7 @@ export class PlatformStage {
   versions(fn: string) {
     const versions = this.#state.versions(fn);
     if (versions.length === 0) throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}" in the ${this.name} stage`);
-    const active = this.#active(fn)?.version;
+    const active = this.#serving.get(fn)?.version;
     return versions.map((v) => ({ version: v.version, bundleHash: v.bundleHash, deployedAt: v.createdAt, deployedBy: v.deployedBy, active: v.version === active }));
   }
 
@@ -255,16 +261,14 @@ export class PlatformStage {
    * now, and someone who deployed it once does not keep reading its logs after another took over.
    */
   deployerOf(fn: string): string | null {
-    return this.#active(fn)?.deployedBy ?? null;
+    return this.#serving.get(fn)?.deployedBy ?? null;
   }
 
   rollback(fn: string, to: unknown): { function: string; stage: Stage; version: number } {
     if (typeof to !== "number" || !Number.isInteger(to) || to < 1) {
       throw new BulwarkError("BWK_INVALID_ARGUMENT", "the version to roll back to must be a positive integer");
     }
-    if (this.#active(fn) === undefined) {
-      throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}" is deployed in the ${this.name} stage`);
-    }
+    this.servingSpec(fn); // throws when none serves: there is nothing to roll back from
     const version = this.#state.activate(fn, to);
     this.#refresh();
     return { function: fn, stage: this.name, version: version.version };
@@ -320,13 +324,10 @@ export class PlatformStage {
     this.#state.close();
   }
 
-  #active(fn: string) {
-    return this.#state.activeVersions().find((v) => v.function === fn);
-  }
-
   #refresh(): void {
     const active = this.#state.activeVersions();
     this.#app = this.#state.appName() ?? "";
+    this.#serving = new Map(active.map((v) => [v.function, v]));
     this.#router = new Router(active);
     this.#logs.setRedaction(new Map(active.map((v) => [v.function, v.spec.redact ?? []])));
     this.#jwt.update(active);

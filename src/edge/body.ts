@@ -1,6 +1,7 @@
 // What a request body is: its media type (RFC 9110 §8.3) and, for JSON, form and text bodies,
 // its parsed value, which the WAF inspects and the input schema validates. The function still
 // receives the body as sent.
+import type { IncomingMessage } from "node:http";
 import { checkJsonDepth } from "../core/jsonlimits.ts";
 
 export interface MediaType {
@@ -18,6 +19,12 @@ export type ParsedBody =
   | { kind: "binary" };
 
 export type BodyProblem = { keyword: "json" | "maxDepth" | "charset"; message: string };
+
+/** RFC 9112 §6.3: a request has a body when it says how it is framed (a Content-Length of 0 frames none). */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -99,7 +106,8 @@ function formObject(text: string): Record<string, string | string[]> {
   return out;
 }
 
-function utf8(body: Buffer): string | undefined {
+/** The body as text when it is valid UTF-8; undefined when it is not. */
+export function utf8(body: Buffer): string | undefined {
   try {
     return FATAL_UTF8.decode(body);
   } catch {

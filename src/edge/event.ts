@@ -2,6 +2,7 @@
 // unchanged. Everything here comes from the verified request; nothing a client sends can set the
 // request context.
 import type { HttpEvent } from "../sdk/index.ts";
+import { utf8 } from "./body.ts";
 import type { Exchange } from "./exchange.ts";
 
 /**
@@ -83,15 +84,6 @@ function queryParameters(rawQuery: string): Record<string, string> | undefined {
   const out: Record<string, string> = Object.create(null);
   for (const [k, v] of new URLSearchParams(rawQuery)) out[k] = k in out ? `${out[k]},${v}` : v;
   return { ...out };
-}
-
-function utf8(body: Buffer): string | undefined {
-  const text = new TextDecoder("utf-8", { fatal: true });
-  try {
-    return text.decode(body);
-  } catch {
-    return undefined;
-  }
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];

@@ -20,6 +20,8 @@ type Segment = { literal: string } | { param: string; greedy: boolean };
 interface CompiledRoute {
   function: string;
   trigger: HttpTrigger;
+  /** `METHOD /template`, made once per deploy rather than per request. */
+  routeKey: string;
   segments: Segment[];
   isolation: TenantIsolation | undefined;
   /** Sort key: more literal segments first, greedy routes last. */
@@ -36,7 +38,8 @@ export class Router {
           .filter((t): t is HttpTrigger => t.kind === "http")
           .map((trigger) => {
             const segments = parsePathTemplate(trigger.path).segments as Segment[];
-            return { function: v.function, trigger, segments, isolation: v.spec.isolation, rank: rankOf(segments) };
+            const routeKey = `${trigger.method} ${trigger.path}`;
+            return { function: v.function, trigger, routeKey, segments, isolation: v.spec.isolation, rank: rankOf(segments) };
           }),
       )
       .sort((a, b) => b.rank - a.rank);
@@ -53,7 +56,7 @@ export class Router {
         const match: RouteMatch = {
           function: route.function,
           trigger: route.trigger,
-          routeKey: `${m} ${route.trigger.path}`,
+          routeKey: route.routeKey,
           pathParameters: params,
         };
         if (route.isolation !== undefined) match.isolation = route.isolation;

@@ -6,6 +6,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Logger } from "pino";
 import { isBulwarkError, toProblem } from "../core/errors.ts";
 import type { EdgeDeps, EdgeResponse, Exchange } from "./exchange.ts";
+import { hasBody } from "./body.ts";
 import { clientIpOf, type TrustedProxies } from "./client-ip.ts";
 import { RequestObservation } from "./observe.ts";
 import { PIPELINE } from "./pipeline.ts";
@@ -93,11 +94,6 @@ export function sendProblem(res: ServerResponse, x: Exchange, error: unknown): v
     body,
   });
   if (closing) res.once("finish", () => x.req.socket.destroySoon());
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 function describe(error: unknown): Record<string, unknown> {

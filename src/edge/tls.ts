@@ -2,7 +2,7 @@
 // (--tls-cert/--tls-key), or with --tls dev a self-signed development certificate for localhost,
 // 127.0.0.1 and ::1, made once and kept in the data dir (key 0600) so clients can be told to trust
 // it. Never use a dev certificate in production.
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "selfsigned";
@@ -82,13 +82,14 @@ function readPem(file: string, flag: string): string {
 /** Fails at start, naming the file, rather than at the first handshake. */
 function check(cert: string, key: string, certFile: string, flag: string): void {
   let x509: X509Certificate;
+  let privateKey: KeyObject;
   try {
     x509 = new X509Certificate(cert);
-    createPrivateKey(key);
+    privateKey = createPrivateKey(key);
   } catch {
     throw new BulwarkError("BWK_INVALID_ARGUMENT", `${flag}-cert/${flag}-key: ${certFile} or its key is not a PEM certificate and private key`);
   }
-  if (!x509.checkPrivateKey(createPrivateKey(key))) {
+  if (!x509.checkPrivateKey(privateKey)) {
     throw new BulwarkError("BWK_INVALID_ARGUMENT", `${flag}-key does not belong to the certificate in ${certFile}`);
   }
   if (Date.parse(x509.validTo) < Date.now()) throw new BulwarkError("BWK_INVALID_ARGUMENT", `the certificate in ${certFile} expired on ${x509.validTo}`);

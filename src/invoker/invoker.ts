@@ -1,5 +1,6 @@
 // Routes an invocation to a sandbox of the function's serving version: warm if one is idle, else a
 // spare handed the bundle, else a fresh start. A sandbox that failed in any way is discarded.
+import type { BrokerCall } from "../broker/broker.ts";
 import { BulwarkError } from "../core/errors.ts";
 import type { FunctionSpec } from "../core/manifest/types.ts";
 import type { InvocationContext, LogLevel } from "../sandbox/protocol.ts";
@@ -21,22 +22,6 @@ export interface InvokerLogEntry extends SandboxOwner {
   traceId?: string;
   level: LogLevel;
   message: string;
-}
-
-export interface BrokerCall {
-  owner: SandboxOwner;
-  invocationId: string | null;
-  /** Epoch ms at which that invocation's sandbox is killed (0 outside an invocation). */
-  deadline: number;
-  /** ctx.invoke hops that led to that invocation (InvocationRequest.depth). */
-  depth: number;
-  op: string;
-  args: unknown[];
-  /**
-   * W3C traceparent of this call's span. A call that starts another invocation (ctx.invoke)
-   * passes it on as InvocationRequest.traceparent, so the callee joins the caller's trace.
-   */
-  traceparent?: string;
 }
 
 export interface InvokerConfig {

@@ -14,7 +14,7 @@ import { Logger } from "./logging.ts";
 type Handler = (event: unknown, ctx: unknown) => unknown;
 
 let handler: Handler | undefined;
-/** Invocations running now, by request id. */
+/** Invocations running now, by their id on the channel (the host's counter, not the request id). */
 const running = new Set<string>();
 /** The invocation whose code is running, so console output is tagged with the right request id. */
 const invocation = new AsyncLocalStorage<string>();

@@ -38,6 +38,9 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 const warned = new Set<string>();
 
+/** The same filter for every sandbox of this process: built once, not per start. */
+const SECCOMP_PROGRAM = seccompProgram();
+
 interface Invocation {
   requestId: string;
   /** What the platform attached at invoke(); handed back with the invocation's calls and logs. */
@@ -133,7 +136,7 @@ export class Sandbox {
         cpuSeconds: options.cpuSeconds ?? 3600,
         tmpBytes: options.tmpBytes ?? 64 * 1024 * 1024,
         dropPrivileges: process.getuid?.() === 0,
-        seccomp: seccompProgram(),
+        seccomp: SECCOMP_PROGRAM,
       });
       if (!insecure && command.seccomp === undefined) warnOnce(options, `sandboxes run without a seccomp filter on ${process.arch}`);
       sandbox = new Sandbox(options, command, cgroup, workDir, bundleDir);
@@ -305,7 +308,7 @@ export class Sandbox {
         const broker = this.#options.onCall ?? denyAll;
         const invocation = inv === null ? undefined : this.#invocations.get(inv);
         const attached = invocation?.attachment === undefined ? {} : { invocation: invocation.attachment };
-        const running = [...this.#invocations.values()].map((i) => i.attachment);
+        const running = Array.from(this.#invocations.values(), (i) => i.attachment);
         reply = { t: "reply", id, ok: true, value: await broker({ op, args, invocationId: invocation?.requestId ?? null, ...attached, running }) };
       } catch (e) {
         reply = { t: "reply", id, ok: false, error: wireErrorOf(e) };

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, constants } from "node:fs";
 import { join } from "node:path";
+import { syncDirectory } from "./sync-directory.ts";
 
 const NAME = /^[0-9a-f]{32}$/;
 
@@ -28,7 +29,7 @@ export class BlobFiles {
       closeSync(fd);
     }
     renameSync(temporary, this.path(name));
-    this.#syncDir();
+    syncDirectory(this.dir);
     return name;
   }
 
@@ -54,14 +55,5 @@ export class BlobFiles {
   path(name: string): string {
     if (!NAME.test(name)) throw new Error("not a blob file name");
     return join(this.dir, name);
-  }
-
-  #syncDir(): void {
-    const fd = openSync(this.dir, constants.O_RDONLY);
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
   }
 }

@@ -1,19 +1,9 @@
 // `bulwark tokens create|ls|revoke`: CI tokens, each for one role and one stage, expiring. Use one
 // as BULWARK_TOKEN in a pipeline. The token is printed once; the platform keeps only its hash.
+import type { CiTokenView } from "../../control/auth/ci-tokens.ts";
 import { BulwarkError } from "../../core/errors.ts";
 import type { Command } from "../command.ts";
 import { clientFor, DATA_DIR_HELP, DATA_DIR_OPTION, print } from "./shared.ts";
-
-interface TokenView {
-  id: string;
-  name: string;
-  role: string;
-  stage: string;
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string;
-  status: string;
-}
 
 const UNIT_SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86_400 };
 
@@ -47,14 +37,14 @@ export const tokens: Command = {
         throw new BulwarkError("BWK_USAGE", "tokens create: --role and --stage are required");
       }
       const body = { role: v.role, stage: v.stage, expiresInSeconds: lifetime(v.expires), ...(typeof v.name === "string" ? { name: v.name } : {}) };
-      const created = await client.request<TokenView & { token: string }>("POST", "/v1/tokens", body);
+      const created = await client.request<CiTokenView & { token: string }>("POST", "/v1/tokens", body);
       print(env.stdout, `created CI token ${created.id} (role ${created.role}, stage ${created.stage}, expires ${created.expiresAt})`);
       print(env.stdout, created.token);
       print(env.stderr, "store it in your CI secret store now (as BULWARK_TOKEN): it is shown only once");
       return;
     }
     if (sub === "ls") {
-      const all = await client.request<TokenView[]>("GET", "/v1/tokens");
+      const all = await client.request<CiTokenView[]>("GET", "/v1/tokens");
       if (args.values.json) return print(env.stdout, JSON.stringify(all, null, 2));
       print(env.stdout, `${"ID".padEnd(16)} ${"NAME".padEnd(20)} ${"ROLE".padEnd(10)} ${"STAGE".padEnd(6)} ${"STATUS".padEnd(8)} EXPIRES`);
       for (const t of all) {
@@ -64,7 +54,7 @@ export const tokens: Command = {
     }
     if (sub === "revoke") {
       if (id === undefined) throw new BulwarkError("BWK_USAGE", "tokens revoke: which token? usage: bulwark tokens revoke ID");
-      const t = await client.request<TokenView>("POST", `/v1/tokens/${encodeURIComponent(id)}/revoke`);
+      const t = await client.request<CiTokenView>("POST", `/v1/tokens/${encodeURIComponent(id)}/revoke`);
       return print(env.stdout, `revoked CI token ${t.id} (${t.name})`);
     }
     throw new BulwarkError("BWK_USAGE", `tokens: unknown sub-command "${sub}" (create, ls or revoke)`);

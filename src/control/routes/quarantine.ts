@@ -15,9 +15,7 @@ export const quarantineRoutes: ControlRoute[] = [
     handle: async (r) => {
       const fn = r.params[0]!;
       const reason = reasonOf(await r.body(4096));
-      if (!r.platform.stage(r.stage).listFunctions().some((f) => f.name === fn)) {
-        throw new BulwarkError("BWK_FUNCTION_NOT_FOUND", `no function named "${fn}" is deployed in the ${r.stage} stage`);
-      }
+      r.platform.stage(r.stage).servingSpec(fn); // throws when none serves
       r.audit.details = { reason };
       return r.platform.quarantine.set(r.stage, fn, reason, r.actor.id);
     },

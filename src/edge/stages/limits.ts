@@ -1,8 +1,7 @@
 // What a route accepts, checked from the headers before a byte of the body is read: its media
 // type (415, RFC 9110 §15.5.16) and its declared size (413, RFC 9110 §15.5.14). A route with
 // `input:` takes UTF-8 application/json (or a +json type) and nothing else, a body included.
-import type { IncomingMessage } from "node:http";
-import { isJson, jsonCharsetOk, matchesRange, parseMediaType } from "../body.ts";
+import { hasBody, isJson, jsonCharsetOk, matchesRange, parseMediaType } from "../body.ts";
 import { refuse } from "../refuse.ts";
 import type { Exchange, EdgeDeps, Stage } from "../exchange.ts";
 
@@ -31,12 +30,6 @@ export const limits: Stage = (x, deps) => {
     );
   }
 };
-
-/** RFC 9112 §6.3: a request has a body when it says how it is framed. */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
-}
 
 function unsupported(x: Exchange, deps: EdgeDeps, detail: string, accepts: readonly string[]) {
   const sent = x.req.headers["content-type"]?.slice(0, 100) ?? null;

@@ -4,15 +4,15 @@
 // the connection is closed once the problem is sent (server.ts), the rest of the body unread.
 import type { IncomingMessage } from "node:http";
 import { BulwarkError } from "../../core/errors.ts";
+import { hasBody } from "../body.ts";
 import { refuse } from "../refuse.ts";
 import type { Stage } from "../exchange.ts";
 
-/** RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. */
 const EMPTY = Buffer.alloc(0);
 
 export const readBody: Stage = (x, deps) => {
-  const { headers } = x.req;
-  if (headers["content-length"] === undefined && headers["transfer-encoding"] === undefined) {
+  // A request without a body is answered without waiting for its end: no promise, no listeners.
+  if (!hasBody(x.req)) {
     x.body = EMPTY;
     return;
   }

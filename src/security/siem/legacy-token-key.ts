@@ -5,10 +5,11 @@
 //
 // Stored form: "v1." + base64url(12-byte nonce ‖ ciphertext ‖ 16-byte tag), AAD "bulwark:siem-token:v1"
 // (AES-256-GCM, NIST SP 800-38D).
-import { closeSync, constants, fsyncSync, openSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createDecipheriv } from "node:crypto";
 import { join } from "node:path";
 import { BulwarkError } from "../../core/errors.ts";
+import { syncDirectory } from "../../store/sync-directory.ts";
 import { readSecretKeyFile } from "../key-file.ts";
 
 export const LEGACY_TOKEN_KEY_FILE = "siem-token.key";
@@ -52,12 +53,7 @@ export function removeLegacyTokenKey(dir: string): boolean {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw keyError(`cannot remove ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
-  const fd = openSync(dir, constants.O_RDONLY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  syncDirectory(dir);
   return true;
 }
 

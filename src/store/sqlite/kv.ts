@@ -1,10 +1,9 @@
-// SQLite adapter of the KV port. Usage per namespace is kept in its own table, updated in the
-// same transaction as each write, so a quota check costs one row read, not a scan.
+// SQLite adapter of the KV port. Usage per namespace is kept in its own table (usage.ts).
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { BulwarkError } from "../../core/errors.ts";
 import type { KvStore } from "../kv.ts";
 import type { Quota, SealedValue, Usage } from "../sealed.ts";
 import { escapeGlob, transaction } from "./tx.ts";
+import { UsageTable } from "./usage.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (
@@ -16,7 +15,8 @@ CREATE TABLE IF NOT EXISTS kv_usage (namespace TEXT PRIMARY KEY, entries INTEGER
 
 export class SqliteKvStore implements KvStore {
   readonly #db: DatabaseSync;
-  readonly #sql: Record<"get" | "size" | "upsert" | "delete" | "list" | "usage" | "addUsage", StatementSync>;
+  readonly #sql: Record<"get" | "size" | "upsert" | "delete" | "list", StatementSync>;
+  readonly #usage: UsageTable;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -31,12 +31,8 @@ export class SqliteKvStore implements KvStore {
       delete: db.prepare("DELETE FROM kv WHERE namespace = ? AND key = ? RETURNING bytes"),
       // GLOB is case-sensitive and uses the primary key for a literal prefix.
       list: db.prepare("SELECT key FROM kv WHERE namespace = ? AND key GLOB ? ORDER BY key LIMIT ?"),
-      usage: db.prepare("SELECT entries, bytes FROM kv_usage WHERE namespace = ?"),
-      addUsage: db.prepare(
-        "INSERT INTO kv_usage (namespace, entries, bytes) VALUES (?, ?, ?) " +
-          "ON CONFLICT (namespace) DO UPDATE SET entries = entries + excluded.entries, bytes = bytes + excluded.bytes",
-      ),
     };
+    this.#usage = new UsageTable(db, "kv_usage", "namespace", { scope: "KV namespace", entries: "keys" });
   }
 
   get(namespace: string, key: string): SealedValue | undefined {
@@ -47,24 +43,16 @@ export class SqliteKvStore implements KvStore {
   put(namespace: string, key: string, value: SealedValue, bytes: number, quota: Quota): void {
     transaction(this.#db, () => {
       const previous = this.#sql.size.get(namespace, key) as { bytes: number } | undefined;
-      const usage = this.usage(namespace);
-      const entries = usage.entries + (previous === undefined ? 1 : 0);
-      const total = usage.bytes - (previous?.bytes ?? 0) + bytes;
-      if (entries > quota.maxEntries) {
-        throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the KV namespace holds its limit of ${quota.maxEntries} keys`);
-      }
-      if (total > quota.maxBytes) {
-        throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the KV namespace would exceed its limit of ${quota.maxBytes} bytes`);
-      }
+      this.#usage.check(namespace, previous, bytes, quota);
       this.#sql.upsert.run(namespace, key, value.wrappedKey, value.ciphertext, bytes, new Date().toISOString());
-      this.#sql.addUsage.run(namespace, previous === undefined ? 1 : 0, bytes - (previous?.bytes ?? 0));
+      this.#usage.put(namespace, previous, bytes);
     });
   }
 
   delete(namespace: string, key: string): boolean {
     return transaction(this.#db, () => {
       const removed = this.#sql.delete.get(namespace, key) as { bytes: number } | undefined;
-      if (removed !== undefined) this.#sql.addUsage.run(namespace, -1, -removed.bytes);
+      if (removed !== undefined) this.#usage.delete(namespace, removed.bytes);
       return removed !== undefined;
     });
   }
@@ -75,7 +63,6 @@ export class SqliteKvStore implements KvStore {
   }
 
   usage(namespace: string): Usage {
-    const row = this.#sql.usage.get(namespace) as { entries: number; bytes: number } | undefined;
-    return { entries: row?.entries ?? 0, bytes: row?.bytes ?? 0 };
+    return this.#usage.of(namespace);
   }
 }

@@ -8,6 +8,7 @@ import type { BlobFiles } from "../blob-files.ts";
 import type { ObjectStore } from "../objects.ts";
 import type { Quota, SealedValue, Usage } from "../sealed.ts";
 import { escapeGlob, transaction } from "./tx.ts";
+import { UsageTable } from "./usage.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
@@ -20,7 +21,8 @@ CREATE TABLE IF NOT EXISTS object_usage (bucket TEXT PRIMARY KEY, entries INTEGE
 export class SqliteObjectStore implements ObjectStore {
   readonly #db: DatabaseSync;
   readonly #files: BlobFiles;
-  readonly #sql: Record<"get" | "upsert" | "delete" | "list" | "usage" | "addUsage" | "files", StatementSync>;
+  readonly #sql: Record<"get" | "upsert" | "delete" | "list" | "files", StatementSync>;
+  readonly #usage: UsageTable;
 
   constructor(db: DatabaseSync, files: BlobFiles) {
     this.#db = db;
@@ -34,13 +36,9 @@ export class SqliteObjectStore implements ObjectStore {
       ),
       delete: db.prepare("DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING file, bytes"),
       list: db.prepare("SELECT key FROM objects WHERE bucket = ? AND key GLOB ? ORDER BY key LIMIT ?"),
-      usage: db.prepare("SELECT entries, bytes FROM object_usage WHERE bucket = ?"),
-      addUsage: db.prepare(
-        "INSERT INTO object_usage (bucket, entries, bytes) VALUES (?, ?, ?) " +
-          "ON CONFLICT (bucket) DO UPDATE SET entries = entries + excluded.entries, bytes = bytes + excluded.bytes",
-      ),
       files: db.prepare("SELECT file FROM objects"),
     };
+    this.#usage = new UsageTable(db, "object_usage", "bucket", { scope: "bucket", entries: "objects" });
     // Files left by a crash between writing a file and committing its row.
     files.sweep(new Set((this.#sql.files.all() as Array<{ file: string }>).map((r) => r.file)));
   }
@@ -58,18 +56,16 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   put(bucket: string, key: string, value: SealedValue, bytes: number, quota: Quota): void {
-    const usage = this.usage(bucket);
-    const before = this.#sql.get.get(bucket, key) as { bytes: number } | undefined;
     // Checked before the file is written, and again in the transaction that commits it.
-    checkQuota(usage, before, bytes, quota);
+    this.#usage.check(bucket, this.#sql.get.get(bucket, key) as { bytes: number } | undefined, bytes, quota);
     const file = this.#files.write(value.ciphertext);
     let replaced: string | undefined;
     try {
       transaction(this.#db, () => {
         const previous = this.#sql.get.get(bucket, key) as { file: string; bytes: number } | undefined;
-        checkQuota(this.usage(bucket), previous, bytes, quota);
+        this.#usage.check(bucket, previous, bytes, quota);
         this.#sql.upsert.run(bucket, key, file, value.wrappedKey, bytes, new Date().toISOString());
-        this.#sql.addUsage.run(bucket, previous === undefined ? 1 : 0, bytes - (previous?.bytes ?? 0));
+        this.#usage.put(bucket, previous, bytes);
         replaced = previous?.file;
       });
     } catch (e) {
@@ -82,7 +78,7 @@ export class SqliteObjectStore implements ObjectStore {
   delete(bucket: string, key: string): boolean {
     const removed = transaction(this.#db, () => {
       const row = this.#sql.delete.get(bucket, key) as { file: string; bytes: number } | undefined;
-      if (row !== undefined) this.#sql.addUsage.run(bucket, -1, -row.bytes);
+      if (row !== undefined) this.#usage.delete(bucket, row.bytes);
       return row;
     });
     if (removed !== undefined) this.#files.remove(removed.file);
@@ -95,16 +91,6 @@ export class SqliteObjectStore implements ObjectStore {
   }
 
   usage(bucket: string): Usage {
-    const row = this.#sql.usage.get(bucket) as { entries: number; bytes: number } | undefined;
-    return { entries: row?.entries ?? 0, bytes: row?.bytes ?? 0 };
-  }
-}
-
-function checkQuota(usage: Usage, previous: { bytes: number } | undefined, bytes: number, quota: Quota): void {
-  if (usage.entries + (previous === undefined ? 1 : 0) > quota.maxEntries) {
-    throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the bucket holds its limit of ${quota.maxEntries} objects`);
-  }
-  if (usage.bytes - (previous?.bytes ?? 0) + bytes > quota.maxBytes) {
-    throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the bucket would exceed its limit of ${quota.maxBytes} bytes`);
+    return this.#usage.of(bucket);
   }
 }
