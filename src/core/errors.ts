@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   BWK_REQUEST_TIMEOUT: { status: 408, title: "Request timeout" },
   BWK_PAYLOAD_TOO_LARGE: { status: 413, title: "Payload too large" },
   BWK_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "Unsupported media type" },
+  BWK_HEADERS_TOO_LARGE: { status: 431, title: "Request header fields too large" },
   BWK_LIMIT_EXCEEDED: { status: 429, title: "Limit exceeded" },
   BWK_RATE_LIMITED: { status: 429, title: "Too many requests" },
   BWK_HANDLER_ERROR: { status: 500, title: "The function failed" },

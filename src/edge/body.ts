@@ -15,7 +15,7 @@ export type ParsedBody =
   | { kind: "json"; value: unknown }
   | { kind: "form"; value: Record<string, string | string[]> }
   | { kind: "text"; value: string }
-  /** Not UTF-8 text: handed to the function as base64 and inspected by nothing. */
+  /** Not UTF-8 and not declared text: handed to the function as base64 and inspected by nothing. */
   | { kind: "binary" };
 
 export type BodyProblem = { keyword: "json" | "maxDepth" | "charset"; message: string };
@@ -49,6 +49,13 @@ export function parseMediaType(header: string | undefined): MediaType | undefine
 export function isJson(type: MediaType | undefined): boolean {
   if (type === undefined) return false;
   return type.essence === "application/json" || (type.essence.startsWith("application/") && type.essence.endsWith("+json"));
+}
+
+const TEXT_TYPES = /^(?:text\/|application\/(?:json|[\w.+-]+\+json|x-www-form-urlencoded|xml|[\w.+-]+\+xml|javascript)$)/;
+
+/** Media types whose bodies are text: a function gets them as text when they are UTF-8 (event.ts). */
+export function isTextual(type: MediaType | undefined): boolean {
+  return type !== undefined && TEXT_TYPES.test(type.essence);
 }
 
 export function isForm(type: MediaType | undefined): boolean {
@@ -85,9 +92,21 @@ export function parseBody(body: Buffer, type: MediaType | undefined, maxDepth: n
       return { keyword: "json", message: "the body is not valid JSON" };
     }
   }
-  if (text === undefined) return { kind: "binary" };
-  if (isForm(type)) return { kind: "form", value: formObject(text) };
-  return { kind: "text", value: text };
+  // A body declared text is read as text even when it is not UTF-8: one stray byte must not hide
+  // a payload from the WAF (the function still gets such a body as base64).
+  const readable = text ?? (isTextual(type) ? lossyText(body, type!) : undefined);
+  if (readable === undefined) return { kind: "binary" };
+  if (isForm(type)) return { kind: "form", value: formObject(readable) };
+  return { kind: "text", value: readable };
+}
+
+/** Decoded by the declared charset (UTF-8 if none or unknown), bytes that are no character as U+FFFD. */
+function lossyText(body: Buffer, type: MediaType): string {
+  try {
+    return new TextDecoder(type.params.charset ?? "utf-8").decode(body);
+  } catch {
+    return new TextDecoder("utf-8").decode(body);
+  }
 }
 
 export function isBodyProblem(parsed: ParsedBody | BodyProblem): parsed is BodyProblem {

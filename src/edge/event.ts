@@ -2,7 +2,7 @@
 // unchanged. Everything here comes from the verified request; nothing a client sends can set the
 // request context.
 import type { HttpEvent } from "../sdk/index.ts";
-import { utf8 } from "./body.ts";
+import { isTextual, parseMediaType, utf8 } from "./body.ts";
 import type { Exchange } from "./exchange.ts";
 
 /**
@@ -11,8 +11,6 @@ import type { Exchange } from "./exchange.ts";
  * sending such a header must not look to the function like the platform speaking.
  */
 const WITHHELD = new Set(["authorization", "proxy-authorization", "x-api-key"]);
-
-const TEXT_TYPES = /^(text\/|application\/(json|[\w.+-]+\+json|x-www-form-urlencoded|xml|[\w.+-]+\+xml|javascript)\b)/i;
 
 /**
  * `stage` is the platform stage serving the request ("prod" or "dev"). API Gateway names a
@@ -67,7 +65,7 @@ export function buildHttpEvent(x: Exchange, app: string, stage: string): HttpEve
   if (query) event.queryStringParameters = query;
   if (Object.keys(route.pathParameters).length > 0) event.pathParameters = route.pathParameters;
   if (x.body && x.body.length > 0) {
-    const text = TEXT_TYPES.test(headers["content-type"] ?? "") ? utf8(x.body) : undefined;
+    const text = isTextual(parseMediaType(x.req.headers["content-type"])) ? utf8(x.body) : undefined;
     if (text === undefined) {
       event.body = x.body.toString("base64");
       event.isBase64Encoded = true;

@@ -1,7 +1,8 @@
 // The edge pipeline, in order. Each stage is one small file with one job; this list is the only
 // place the order is written.
 //
-// Why this order: a denied address and a flooding one are refused before anything is parsed.
+// Why this order: a denied address and a flooding one are refused before anything is parsed, and
+// a request whose Host is missing, doubled or malformed before it is routed anywhere.
 // The route is matched before the WAF because its mode (off, detect, block) is per route; matching
 // only splits the path and compares segments, which no payload can exploit. The WAF sees path,
 // query and headers before authentication; the body only after `limits` has checked its declared
@@ -10,6 +11,7 @@
 import type { Stage } from "./exchange.ts";
 import { authenticate } from "./stages/authenticate.ts";
 import { authorize } from "./stages/authorize.ts";
+import { checkHost } from "./stages/check-host.ts";
 import { invokeFunction } from "./stages/invoke-function.ts";
 import { ipFilter } from "./stages/ip-filter.ts";
 import { limits } from "./stages/limits.ts";
@@ -26,6 +28,7 @@ import { waf } from "./stages/waf.ts";
 export const PIPELINE: readonly Stage[] = [
   ipFilter,
   rateLimit,
+  checkHost,
   matchRoute,
   waf,
   authenticate,

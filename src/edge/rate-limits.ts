@@ -2,6 +2,7 @@
 // and failed authentications per client address. An address that has spent its failure budget is
 // refused outright until a token has refilled: guessing keys or passwords from one address costs
 // time (CWE-307). Buckets survive a deploy that leaves the limits as they were.
+import { clientNetwork } from "../core/ipaddr.ts";
 import { PROTECTION_DEFAULTS, type AppLimits, type RateLimit, type RateSetting } from "../core/manifest/protection.ts";
 import { createRateLimiter, type RateDecision, type RateLimiter } from "../core/ratelimit.ts";
 
@@ -39,8 +40,13 @@ export class RateLimits {
     }
   }
 
-  /** One request from an address: refused while it is blocked for auth failures, or past its rate. */
-  takeIp(ip: string, now: number): Refusal | undefined {
+  /**
+   * One request from an address: refused while it is blocked for auth failures, or past its rate.
+   * Addresses count by clientNetwork: an IPv6 client holds a whole /64 and could take a fresh
+   * address, and so a fresh bucket, for every request (the control API's sign-in throttle counts the same way).
+   */
+  takeIp(address: string, now: number): Refusal | undefined {
+    const ip = networkOf(address);
     const until = this.#blocked.get(ip);
     if (until !== undefined) {
       if (until > now) {
@@ -58,9 +64,10 @@ export class RateLimits {
   }
 
   /** A failed authentication from an address; the one that empties its bucket blocks it. */
-  noteAuthFailure(ip: string, now: number): void {
+  noteAuthFailure(address: string, now: number): void {
     const bucket = this.#buckets.authFailuresPerIp;
     if (!bucket) return;
+    const ip = networkOf(address);
     const decision = bucket.limiter.take(`ip:${ip}`, now);
     if (decision.ok) return;
     if (this.#blocked.size >= MAX_KEYS) this.#blocked.delete(this.#blocked.keys().next().value!);
@@ -94,6 +101,11 @@ export class RouteBucket {
 
 function refusal(decision: RateDecision, limit: Refusal["limit"], rate: RateLimit): Refusal | undefined {
   return decision.ok ? undefined : { limit, rate: rate.text, retryAfterSeconds: decision.retryAfterSeconds };
+}
+
+/** An IPv4 address (socket peers and X-Forwarded-For hops both pass isIP) is its own network already. */
+function networkOf(address: string): string {
+  return address.includes(":") ? clientNetwork(address) : address;
 }
 
 function resolve(limits: AppLimits | undefined): Record<LimitName, RateSetting> {

@@ -11,14 +11,17 @@ import type { Refusal } from "./rate-limits.ts";
 import type { RepeatSampler } from "../core/repeat-sampler.ts";
 
 export interface ShieldEvent {
-  type: "ip.denied" | "rate.limited" | "waf.match" | "input.invalid" | "body.too_large" | "unsupported_media_type" | "request.timeout";
+  type: "ip.denied" | "rate.limited" | "waf.match" | "input.invalid" | "body.too_large" | "unsupported_media_type" | "request.timeout" | "request.malformed";
   severity: Severity;
   reason: string;
   ruleId?: string;
   details?: Record<string, unknown>;
 }
 
-export function recordRefusal(x: Exchange, events: EventSink, event: ShieldEvent): void {
+/** What a refusal's event names about the request: also known for one node refused before it was an Exchange. */
+export type RefusedRequest = Pick<Exchange, "clientIp" | "requestId" | "route" | "principal">;
+
+export function recordRefusal(x: RefusedRequest, events: EventSink, event: ShieldEvent): void {
   events.record({
     ...event,
     route: x.route?.routeKey,
@@ -33,7 +36,7 @@ export function recordRefusal(x: Exchange, events: EventSink, event: ShieldEvent
  * Records a refusal that comes in floods (a rate limit, a denied address) once per window and key,
  * with the count of those folded into it since the last one (core/repeat-sampler.ts).
  */
-export function recordRepeatedRefusal(x: Exchange, events: EventSink, repeats: RepeatSampler, key: string, event: ShieldEvent): void {
+export function recordRepeatedRefusal(x: RefusedRequest, events: EventSink, repeats: RepeatSampler, key: string, event: ShieldEvent): void {
   const suppressed = repeats.admit(`${event.type}|${x.clientIp}|${x.route?.routeKey ?? ""}|${key}`, Date.now());
   if (suppressed === undefined) return;
   recordRefusal(x, events, suppressed === 0 ? event : { ...event, details: { ...event.details, suppressed } });

@@ -73,7 +73,11 @@ export class Router {
   }
 }
 
-/** Splits and percent-decodes a path. Dot segments are refused, never resolved. */
+/**
+ * Splits and percent-decodes a path. Dot segments are refused, never resolved, also where an
+ * encoded slash or a backslash hides them inside one segment ("..%2F..%2Fetc" would otherwise
+ * reach a `{name}` parameter as "../../etc", CWE-22).
+ */
 function splitPath(rawPath: string): string[] {
   if (!rawPath.startsWith("/")) throw new BulwarkError("BWK_BAD_REQUEST", "the request path must start with /");
   const parts = rawPath === "/" ? [] : rawPath.slice(1).split("/");
@@ -84,7 +88,7 @@ function splitPath(rawPath: string): string[] {
     } catch {
       throw new BulwarkError("BWK_BAD_REQUEST", "the request path has an invalid percent-encoding");
     }
-    if (decoded === "." || decoded === ".." || decoded.includes("\0")) {
+    if (decoded.includes("\0") || (decoded.includes(".") && decoded.split(/[\\/]/).some((piece) => piece === "." || piece === ".."))) {
       throw new BulwarkError("BWK_BAD_REQUEST", "the request path has a dot segment or NUL byte");
     }
     return decoded;

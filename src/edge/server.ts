@@ -3,10 +3,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { isBulwarkError, toProblem } from "../core/errors.ts";
 import type { EdgeDeps, EdgeResponse, Exchange } from "./exchange.ts";
 import { hasBody } from "./body.ts";
+import { answerClientError } from "./client-error.ts";
 import { clientIpOf, type TrustedProxies } from "./client-ip.ts";
 import { RequestObservation } from "./observe.ts";
 import { PIPELINE } from "./pipeline.ts";
@@ -24,7 +26,9 @@ export interface EdgeServerOptions {
 export function createEdgeServer(deps: EdgeDeps, log: Logger, options: EdgeServerOptions = {}): Server {
   // headersTimeout answers a slow header sender 408 itself; a slow body is readBody's deadline,
   // which answers with a problem, so Node's own whole-request timeout stays behind it.
-  const settings = { keepAlive: true, headersTimeout: 10_000, requestTimeout: Math.max(30_000, deps.shield.bodyTimeoutMs + 5_000) };
+  // requireHostHeader off: node would answer a missing Host with a bare 400 of its own; the
+  // checkHost stage refuses it as a problem and an event, together with a doubled or malformed one.
+  const settings = { keepAlive: true, headersTimeout: 10_000, requestTimeout: Math.max(30_000, deps.shield.bodyTimeoutMs + 5_000), requireHostHeader: false };
   const { tls, trustedProxies } = options;
   const server = tls
     ? createHttpsServer({ ...settings, ...serverTls(tls) }, (req, res) => {
@@ -33,6 +37,8 @@ export function createEdgeServer(deps: EdgeDeps, log: Logger, options: EdgeServe
       })
     : createServer(settings, (req, res) => void handle(req, res, deps, log, trustedProxies));
   server.keepAliveTimeout = 5_000;
+  const listenerHeaders: Record<string, string> = tls ? { "strict-transport-security": HSTS } : {};
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, deps, listenerHeaders));
   return server;
 }
 

@@ -70,7 +70,8 @@ describe("WAF at the edge", () => {
         const event = (await events("waf.match")).find((e) => e.requestId === requestId);
         assert.ok(event, "a waf.match event with the request id");
         assert.equal(event.ruleId, body.ruleId);
-        assert.equal(event.route, "POST /items/{id}");
+        // The router refuses a dot segment, encoded slashes and all, before any route matches.
+        assert.equal(event.route, cls === "traversal" && place === "path" ? undefined : "POST /items/{id}");
         assert.equal(event.clientIp, "127.0.0.1");
         assert.equal(event.details?.mode, "block");
         assert.match(String(event.details?.location), LOCATION[place]);

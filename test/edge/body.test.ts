@@ -1,7 +1,7 @@
 // What a request body is to the edge: its media type, and its JSON, form or text value.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isBodyProblem, isJson, matchesRange, parseBody, parseMediaType } from "../../src/edge/body.ts";
+import { isBodyProblem, isJson, isTextual, matchesRange, parseBody, parseMediaType } from "../../src/edge/body.ts";
 
 const body = (text: string) => Buffer.from(text, "utf8");
 
@@ -75,7 +75,27 @@ describe("parseBody", () => {
     assert.equal((form.value["a"] as string[]).length, 200_000);
   });
 
-  it("treats bytes that are not UTF-8 as binary, uninspected", () => {
+  it("treats bytes that are not UTF-8 as binary, uninspected, unless the body is declared text", () => {
     assert.deepEqual(parseBody(Buffer.from([0xff, 0xfe, 0x00]), parseMediaType("application/octet-stream"), 64), { kind: "binary" });
+    assert.deepEqual(parseBody(Buffer.from([0xff, 0xfe, 0x00]), undefined, 64), { kind: "binary" });
+  });
+
+  it("reads a body declared text that is not UTF-8 by its charset, so one stray byte hides nothing", () => {
+    const stray = Buffer.concat([Buffer.from("<script>alert(1)</script>"), Buffer.from([0xff])]);
+    assert.deepEqual(parseBody(stray, parseMediaType("text/plain"), 64), { kind: "text", value: "<script>alert(1)</script>\ufffd" });
+    assert.deepEqual(parseBody(Buffer.concat([Buffer.from("q='"), Buffer.from([0xe9])]), parseMediaType("application/x-www-form-urlencoded"), 64), {
+      kind: "form",
+      value: Object.assign(Object.create(null), { q: "'\ufffd" }),
+    });
+    assert.deepEqual(parseBody(Buffer.from("caf\u00e9", "latin1"), parseMediaType("text/csv; charset=iso-8859-1"), 64), { kind: "text", value: "caf\u00e9" });
+    assert.deepEqual(parseBody(Buffer.from("\ufeff' OR 1=1--", "utf16le"), parseMediaType("text/plain; charset=utf-16le"), 64), { kind: "text", value: "' OR 1=1--" });
+  });
+
+  it("knows text by its media type", () => {
+    for (const t of ["text/plain", "text/csv; charset=x", "application/json", "application/problem+json", "application/x-www-form-urlencoded", "application/soap+xml"]) {
+      assert.ok(isTextual(parseMediaType(t)), t);
+    }
+    for (const t of ["application/octet-stream", "image/png", "application/jsonx", "multipart/form-data; boundary=x"]) assert.ok(!isTextual(parseMediaType(t)), t);
+    assert.ok(!isTextual(undefined));
   });
 });

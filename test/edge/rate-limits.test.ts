@@ -40,6 +40,19 @@ describe("RateLimits", () => {
     assert.equal(limits.takeIp("198.51.100.9", 61_000), undefined, "the block ends when a token has refilled");
   });
 
+  it("counts an IPv6 client by its /64 and a mapped IPv4 client as its IPv4 address: hopping addresses buys no tokens", () => {
+    const limits = new RateLimits({ perIp: rate(1 / 60, 2), authFailuresPerIp: { perSecond: 1 / 60, burst: 1, text: "1/m" } });
+    assert.equal(limits.takeIp("2001:db8:7:7::1", 0), undefined);
+    assert.equal(limits.takeIp("2001:db8:7:7:ffff::2", 0), undefined);
+    assert.equal(limits.takeIp("2001:db8:7:7::3", 0)?.limit, "perIp");
+    assert.equal(limits.takeIp("2001:db8:7:8::1", 0), undefined, "the next /64 is another client");
+    assert.equal(limits.takeIp("192.0.2.7", 0), undefined);
+    assert.equal(limits.takeIp("::ffff:192.0.2.7", 0), undefined);
+    assert.equal(limits.takeIp("::ffff:c000:207", 0)?.limit, "perIp");
+    for (const ip of ["2001:db8:9:9::1", "2001:db8:9:9::2"]) limits.noteAuthFailure(ip, 0);
+    assert.equal(limits.takeIp("2001:db8:9:9::3", 0)?.limit, "authFailuresPerIp");
+  });
+
   it("has the same signature for the same limits, so a redeploy keeps the buckets", () => {
     assert.equal(new RateLimits({ perIp: rate(5, 5) }).signature, new RateLimits({ perIp: rate(5, 5) }).signature);
     assert.notEqual(new RateLimits({ perIp: rate(5, 5) }).signature, new RateLimits(undefined).signature);

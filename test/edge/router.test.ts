@@ -65,6 +65,13 @@ describe("Router", () => {
     }
   });
 
+  it("refuses dot segments hidden in one segment by an encoded slash or a backslash, and keeps dotted names", () => {
+    for (const path of ["/users/..%2F..%2Fetc%2Fpasswd", "/users/a%2F.", "/users/..%5Cwin.ini", "/files/a/..%2fb"]) {
+      assert.throws(() => router.match("GET", path), { code: "BWK_BAD_REQUEST" }, path);
+    }
+    assert.deepEqual(router.match("GET", "/users/v1.2%2F...").pathParameters, { id: "v1.2/..." });
+  });
+
   it("refuses a broken percent-encoding", () => {
     assert.throws(() => router.match("GET", "/users/%E0%A4%A"), { code: "BWK_BAD_REQUEST" });
   });

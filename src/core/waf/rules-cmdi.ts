@@ -95,4 +95,13 @@ export const CMDI_RULES: readonly WafRule[] = [
     SEPARATORS,
     new RegExp(String.raw`${SEP}\s*${BIN}(?:sleep|timeout)\s+\d{1,4}\s*(?:$|[;&|\x60)#\n])|${SEP}\s*ping\s+-[nc]\s*\d{1,4}\b`),
   ),
+  regexRule(
+    // Any string a Java service logs runs such a lookup (Log4Shell, CVE-2021-44228): the scanners
+    // that spray it at every header are after whatever sits behind this platform. A lookup nested in
+    // a lookup is how it hides from "jndi" ("${${lower:j}ndi:", "${${::-j}ndi:"); prose has neither.
+    { id: "cmdi-011", class: "cmdi", description: "expression lookup that loads remote code: ${jndi:ldap://…}, ${${lower:j}ndi:…} (Log4Shell)", cwe: "CWE-917" },
+    "text",
+    ["${"],
+    /\$\{(?:[^}]{0,16}\$\{|\s{0,4}(?:jndi|ctx)\s{0,4}:)/,
+  ),
 ];

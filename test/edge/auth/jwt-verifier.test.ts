@@ -75,6 +75,21 @@ describe("JwtVerifier with a JWKS", () => {
     assert.ok((await verifier.verify(await jwks.sign({}, { exp: now - 10 }))).ok);
   });
 
+  it("refuses a token issued in the future beyond the clock skew, and accepts one within it", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    assert.equal(reason(await verifier.verify(await jwks.sign({}, { iat: now + 3600 }))), "not yet valid");
+    assert.ok((await verifier.verify(await jwks.sign({}, { iat: now + 10 }))).ok);
+  });
+
+  it("refuses other spellings of a valid token's signature, cached or not (RFC 7515 §7.1)", async () => {
+    for (const alg of ["RS256", "ES256"] as const) {
+      const honest = await jwks.sign({}, { alg });
+      for (const twin of forge.twins(honest)) assert.equal(reason(await verifier.verify(twin)), "malformed");
+      assert.ok((await verifier.verify(honest)).ok);
+      for (const twin of forge.twins(honest)) assert.equal(reason(await verifier.verify(twin)), "malformed");
+    }
+  });
+
   it("refuses a wrong issuer or audience", async () => {
     assert.equal(reason(await verifier.verify(await jwks.sign({}, { iss: "https://evil.example/" }))), "wrong issuer");
     assert.equal(reason(await verifier.verify(await jwks.sign({}, { aud: "another-app" }))), "wrong audience");
