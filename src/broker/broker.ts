@@ -218,8 +218,9 @@ function requestedResource(url: string): string {
 
 function resourceOf(action: Action, args: unknown[]): string {
   if (action === "egress") {
+    // `host:port`, as every other egress record: a URL's path and query may carry a secret.
     const url = (args[0] as { url?: unknown } | null)?.url;
-    return typeof url === "string" ? url.slice(0, 200) : "";
+    return typeof url === "string" ? requestedResource(url) : "";
   }
   return typeof args[0] === "string" ? args[0].slice(0, 200) : "";
 }

@@ -174,6 +174,16 @@ export class PlatformStage {
           records.events.record({ type: kind.type, severity: kind.severity, function: failure.function, requestId: failure.requestId, reason: kind.reason });
         }
       },
+      onViolation: ({ detail, requestIds, ...owner }) => {
+        records.events.record({
+          type: "sandbox.protocol_violation",
+          severity: "high",
+          function: owner.function,
+          ...(requestIds.length > 0 && { requestId: requestIds[0] }),
+          reason: `the sandbox was ended: ${detail}`,
+          details: { version: owner.version, requestIds, ...(owner.tenant !== undefined && { tenant: owner.tenant }) },
+        });
+      },
       onCall: (call) => broker.broker.handle(call),
       admit: parts.quarantine.gate(name),
       concurrencyCap: (fn) => parts.limits.concurrency(name, fn),

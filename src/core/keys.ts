@@ -87,19 +87,29 @@ function checkPath(key: string, what: string): void {
 
 /**
  * What other layers might read a segment as: its Unicode compatibility form (NFKC turns "‥" and
- * "．．" into "..", "／" into "/"), and each round of percent-decoding (`%2e%2e`, `%252e%252e`,
- * IIS-style `%u002e`), in both forms.
+ * "．．" into "..", "／" into "/"), that form without invisible characters, and each round of
+ * percent-decoding (`%2e%2e`, `%252e%252e`, IIS-style `%u002e`), in all three forms.
  */
 function decodedViews(segment: string, where: string): string[] {
-  const views = [segment.normalize("NFKC")];
+  const views = unicodeViews(segment);
   let current = segment;
   for (let round = 0; round < DECODE_ROUNDS; round++) {
     const decoded = percentDecode(current, where);
     if (decoded === current) break;
-    views.push(decoded, decoded.normalize("NFKC"));
+    views.push(decoded, ...unicodeViews(decoded));
     current = decoded;
   }
   return views;
+}
+
+// Default-ignorable code points (zero-width space and joiners, soft hyphen, BOM, variation
+// selectors) render as nothing and are dropped by IDNA mapping and many sanitizers, so "..\u200b"
+// shows and may be stored as "..". Only the view drops them: a key may still hold an emoji's U+FE0F.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+function unicodeViews(text: string): string[] {
+  const compatible = text.normalize("NFKC");
+  return [compatible, compatible.replace(INVISIBLE, "")];
 }
 
 function percentDecode(text: string, where: string): string {

@@ -41,6 +41,8 @@ export interface InvokerConfig {
   onLog(entry: InvokerLogEntry): void;
   /** Every failed invocation, with the error code it failed with. */
   onFailure(failure: SandboxOwner & { requestId: string; code: string }): void;
+  /** A sandbox ended for writing frames its runtime never sends (sandbox.ts onViolation). */
+  onViolation(violation: SandboxOwner & { detail: string; requestIds: string[] }): void;
   /** The broker. Without a grant system every capability call is refused (default deny). */
   onCall(call: BrokerCall): Promise<unknown>;
   /**
@@ -273,6 +275,10 @@ export class Invoker {
         return observeBrokerCall(config.telemetry, owner, call.op, running?.trace, (traceparent) =>
           config.onCall({ owner, invocationId: call.invocationId, deadline: running?.deadline ?? 0, depth: deepest(call.running as RunningInvocation[]), op: call.op, args: call.args, ...(traceparent && { traceparent }) }),
         );
+      },
+      // A spare has no owner and runs no function code: only the platform's runtime speaks there.
+      onViolation: (violation) => {
+        if (binding.owner) config.onViolation({ ...binding.owner, ...violation });
       },
     });
   }

@@ -252,12 +252,12 @@ export class Sandbox {
     try {
       frames = this.#decoder.push(chunk);
     } catch (e) {
-      this.#terminate("killed", `it broke the channel protocol (${(e as Error).message})`);
+      this.#violation(`it broke the channel protocol (${(e as Error).message})`);
       return;
     }
     for (const frame of frames) {
       const message = parseSandboxMessage(frame);
-      if (message === undefined) this.#terminate("killed", "it sent a malformed frame");
+      if (message === undefined) this.#violation("it sent a malformed frame");
       else this.#handle(message);
       if (!this.alive) return;
     }
@@ -266,13 +266,13 @@ export class Sandbox {
   #handle(message: SandboxMessage): void {
     switch (message.t) {
       case "ready":
-        if (this.#isReady) return this.#terminate("killed", "it sent ready twice");
+        if (this.#isReady) return this.#violation("it sent ready twice");
         this.#isReady = true;
         return this.#ready.resolve();
       case "loaded":
       case "load-failed": {
         const load = this.#load;
-        if (load === undefined || this.#loaded) return this.#terminate("killed", `it sent ${message.t} without a load`);
+        if (load === undefined || this.#loaded) return this.#violation(`it sent ${message.t} without a load`);
         clearTimeout(load.timer);
         this.#load = undefined;
         if (message.t === "loaded") return load.done.resolve();
@@ -280,22 +280,48 @@ export class Sandbox {
       }
       case "result": {
         const invocation = this.#invocations.get(message.id);
-        if (invocation === undefined) return this.#terminate("killed", "it sent a result for an unknown invocation");
+        if (invocation === undefined) return this.#violation("it sent a result for an unknown invocation");
         clearTimeout(invocation.timer);
         this.#invocations.delete(message.id);
         if (message.ok) return invocation.done.resolve(message.value);
         const code: ErrorCode = message.error.code === "BWK_BAD_RESPONSE" ? "BWK_BAD_RESPONSE" : "BWK_HANDLER_ERROR";
         return invocation.done.reject(new BulwarkError(code, `the handler failed: ${describe(message.error)}`));
       }
-      case "log":
-        if (message.id !== null && !this.#invocations.has(message.id)) return this.#terminate("killed", "it logged for an unknown invocation");
-        return this.#log(message.id, message.level, message.msg);
-      case "call":
-        // The call is for an invocation this sandbox is running, or for none; any other id is a
-        // lie about whose call it is.
-        if (message.inv !== null && !this.#invocations.has(message.inv)) return this.#terminate("killed", "it made a call for an unknown invocation");
-        return void this.#call(message.id, message.inv, message.op, message.args);
+      case "log": {
+        const id = this.#runningOrNone(message.id);
+        if (id === undefined) return this.#violation("it logged for an invocation it never ran");
+        return this.#log(id, message.level, message.msg);
+      }
+      case "call": {
+        // The call is for an invocation this sandbox is running, or for none; an id it never
+        // ran is a lie about whose call it is.
+        const inv = this.#runningOrNone(message.inv);
+        if (inv === undefined) return this.#violation("it made a call for an invocation it never ran");
+        return void this.#call(message.id, inv, message.op, message.args);
+      }
     }
+  }
+
+  /**
+   * The invocation a call or log line is tagged with if it still runs; null (none) for one that
+   * ended: a timer or a kept ctx of a handler that returned still carries its id, and the broker
+   * refuses calls outside an invocation. undefined for an id this sandbox never handed out.
+   */
+  #runningOrNone(id: string | null): string | null | undefined {
+    if (id === null || this.#invocations.has(id)) return id;
+    return /^[1-9][0-9]{0,15}$/.test(id) && Number(id) <= this.#invocationCount ? null : undefined;
+  }
+
+  /** Ends the sandbox for a frame its runtime never sends: code in it is writing to the channel. */
+  #violation(detail: string): void {
+    if (!this.alive) return;
+    const requestIds = Array.from(this.#invocations.values(), (i) => i.requestId);
+    try {
+      this.#options.onViolation?.({ detail, requestIds });
+    } catch (e) {
+      warnOnce(this.#options, `onViolation failed: ${(e as Error).message}`);
+    }
+    this.#terminate("killed", detail);
   }
 
   async #call(id: number, inv: string | null, op: string, args: unknown[]): Promise<void> {

@@ -33,6 +33,12 @@ export interface SandboxOptions {
    * can claim any of them for a call, so what must not be evaded (call depth) is judged on all.
    */
   onCall?(call: { op: string; args: unknown[]; invocationId: string | null; invocation?: unknown; running: unknown[] }): Promise<unknown>;
+  /**
+   * A frame the runtime never sends (malformed, forged ids, out of order): code in the sandbox is
+   * writing to its channel. Called once, before the sandbox is ended for it, whether or not an
+   * invocation is running (`requestIds`: those it was running), so the attempt is always on record.
+   */
+  onViolation?(violation: { detail: string; requestIds: string[] }): void;
   // Extensions, all optional.
   /** Default /usr/bin/bwrap. */
   bwrapPath?: string;

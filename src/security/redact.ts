@@ -2,8 +2,10 @@
 //
 // What is caught:
 //  - known secret values (what functions read from the secret store, ≥ MIN_SECRET_LENGTH chars)
-//    anywhere in a string: as is, JSON-escaped, percent-encoded, and base64/base64url of the whole
-//    value (e.g. a handler logging Buffer.from(secret).toString("base64"));
+//    anywhere in a string: as is, JSON-escaped, percent-encoded, in hex (either case), and in
+//    base64/base64url, alone or inside a longer encoded string (`Basic base64(user:secret)`, a
+//    token that embeds it): the value's characters are matched at each of base64's three byte
+//    alignments, so a few characters next to it, shared with its neighbours, may remain;
 //  - credentials by shape: Authorization / Proxy-Authorization values (the scheme is kept),
 //    `Bearer <token>`, cookies, API key headers and parameters, `password=`-style parameters in
 //    query strings, logfmt, JSON and YAML, the platform's tokens (bwk_/bws_/bwci_…), JWTs, PEM
@@ -12,8 +14,7 @@
 //    and credential-named keys (password, client_secret, access_token, …) at any depth, in any
 //    letter case, plus the configured paths (PII such as body.ssn).
 // What is NOT caught: a secret split across log lines or chunks, partly printed, transformed
-// (hex, reversed, upper-cased, hashed, compressed), or base64-encoded as part of a longer string
-// (except HTTP Basic credentials, caught by the Authorization rule); secrets shorter than
+// otherwise (reversed, case-changed, \u-escaped, hashed, encrypted, compressed); secrets shorter than
 // MIN_SECRET_LENGTH (too many false hits); credentials by shape whose value holds spaces or quotes
 // beyond the first word; binary values (Buffers are copied, not scanned); object keys.
 
@@ -157,13 +158,32 @@ function buildMatcher(values: string[]): RegExp {
   for (const v of values) {
     const bytes = Buffer.from(v, "utf8");
     const b64 = bytes.toString("base64");
-    for (const form of [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v), b64, b64.replace(/=+$/, ""), bytes.toString("base64url")]) {
+    const hex = bytes.toString("hex");
+    const forms = [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v), b64, b64.replace(/=+$/, ""), bytes.toString("base64url"), hex, hex.toUpperCase()];
+    for (const form of [...forms, ...embeddedBase64(bytes)]) {
       if (form.length >= MIN_SECRET_LENGTH) variants.add(form);
     }
   }
   // Longest first, so a value that contains another secret is replaced whole.
   const alternatives = [...variants].sort((a, b) => b.length - a.length).map(escapeRegExp);
   return new RegExp(alternatives.join("|"), "g");
+}
+
+/**
+ * The base64 (and base64url) characters that encode only `bytes`, wherever they start in a longer
+ * encoded string: base64 packs 3 bytes into 4 characters, so the value starts at one of three
+ * alignments. The characters that also hold bits of the bytes before or after are left out.
+ */
+function embeddedBase64(bytes: Buffer): string[] {
+  const cores: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64").replace(/=+$/, "");
+    const head = [0, 2, 3][offset]!;
+    const tail = (offset + bytes.length) % 3 === 0 ? 0 : 1;
+    const core = encoded.slice(head, encoded.length - tail);
+    cores.push(core, core.replace(/\+/g, "-").replace(/\//g, "_"));
+  }
+  return cores;
 }
 
 /** Replaces the value at a parsed path in a tree we own (the copy). */

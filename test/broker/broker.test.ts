@@ -113,8 +113,17 @@ describe("broker: refusals", () => {
     await assert.rejects(b.call("ghost", "kv.get", ["ledger", "k"]), denied("unknown-function"));
   });
 
+  it("records a fetch made after the handler returned by host:port, never with the URL's query", async () => {
+    const url = "https://api.example.com/v1?key=psp-secret-value";
+    await assert.rejects(b.call("charge", "fetch", [{ url, method: "GET", headers: [], body: null }], { invocationId: null }), denied("no-invocation"));
+    assert.equal(lastEvent("capability.denied")?.details?.["resource"], "api.example.com:443");
+    const record = auditRecords("capability.denied").at(-1);
+    assert.equal(record?.target, "egress:api.example.com:443");
+    assert.doesNotMatch(JSON.stringify([lastEvent("capability.denied"), record]), /psp-secret-value/);
+  });
+
   it("refuses traversal in object keys and records it as a high-severity event", async () => {
-    for (const key of ["../other/x", "/etc/passwd", "a/%2e%2e/b", "a/%252e%252e/b", "a\\..\\b", "C:/x"]) {
+    for (const key of ["../other/x", "/etc/passwd", "a/%2e%2e/b", "a/%252e%252e/b", "a\\..\\b", "C:/x", "a/..\u200b/b"]) {
       await assert.rejects(b.call("charge", "objects.get", ["receipts", key]), { code: "BWK_INVALID_ARGUMENT" });
       const event = lastEvent("broker.key_refused");
       assert.equal(event?.severity, "high");

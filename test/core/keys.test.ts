@@ -81,6 +81,7 @@ describe("validateObjectKey", () => {
     "C",
     "c/d:e",
     "写真/猫.jpg",
+    "hearts/\u2764\ufe0f.png",
     "x".repeat(1024),
   ];
   for (const key of accepted) {
@@ -140,6 +141,14 @@ describe("validateObjectKey", () => {
     ["a＼b", "encoded-traversal"],
     ["%ef%bc%8e%ef%bc%8e", "encoded-traversal"],
     ["Ｃ：", "encoded-traversal"],
+    // Invisible characters that render as nothing and that IDNA mapping and sanitizers drop.
+    ["a/..\u200b/b", "encoded-traversal"],
+    ["\u200b../etc", "encoded-traversal"],
+    [".\u00ad./etc", "encoded-traversal"],
+    ["..\ufeff/etc", "encoded-traversal"],
+    ["..\u2060", "encoded-traversal"],
+    ["..%e2%80%8b/etc", "encoded-traversal"],
+    ["．\u200d．/etc", "encoded-traversal"],
     ["a\u0000.pdf", "control-char"],
     ["a\nb", "control-char"],
     ["x".repeat(1025), "too-long"],

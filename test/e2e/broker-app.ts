@@ -76,14 +76,18 @@ export interface AuditRow {
   details: Record<string, unknown>;
 }
 
-/** Audit records of one request with this action; waits (bounded) for batched records to land. */
-export async function auditFor(dataDir: string, requestId: string, action: string, options = { wait: true }): Promise<AuditRow[]> {
+/**
+ * Audit records of one request (or, for calls made outside any request, of one function) with this
+ * action; waits (bounded) for batched records to land.
+ */
+export async function auditFor(dataDir: string, of: string | { actor: string }, action: string, options = { wait: true }): Promise<AuditRow[]> {
   const db = new DatabaseSync(join(dataDir, "audit.db"), { readOnly: true });
+  const [column, value] = typeof of === "string" ? ["request_id", of] : ["actor_id", of.actor];
   try {
     for (let i = 0; i < 100; i++) {
       const rows = db
-        .prepare("SELECT actor_type, actor_id, action, target, outcome, details FROM audit_records WHERE request_id = ? AND action = ? ORDER BY seq")
-        .all(requestId, action) as Array<Record<string, string>>;
+        .prepare(`SELECT actor_type, actor_id, action, target, outcome, details FROM audit_records WHERE ${column} = ? AND action = ? ORDER BY seq`)
+        .all(value, action) as Array<Record<string, string>>;
       if (rows.length > 0 || !options.wait) {
         return rows.map((r) => ({
           actorType: r["actor_type"]!,

@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { eventsFor } from "./auth-app.ts";
 import { auditFor, brokerManifest, PROBE, probe } from "./broker-app.ts";
+import { securityEvents } from "./security-events.ts";
 import { up, writeApp, type RunningPlatform } from "./harness.ts";
 
 const FORGER = `
@@ -23,6 +24,30 @@ export async function handler(event, ctx) {
   // Frames are handled in order: once this answers, the forged ones were decided.
   try { await ctx.kv("own").get("x"); } catch {}
   return "sent";
+}
+`;
+
+// Keeps the ctx of its first request and uses it in the next: that call carries an invocation that
+// has ended, as a timer a handler left running does. Module state shows whether the sandbox lived.
+const LINGERER = `
+let kept;
+let served = 0;
+export async function handler(event, ctx) {
+  served++;
+  if (kept === undefined) { kept = ctx; return { served }; }
+  const late = await kept.fetch("https://api.example.com/v1?key=lingerer-query-secret").then(() => "sent", (e) => [e.name, e.code]);
+  return { served, late };
+}
+`;
+
+// Tags a call with an invocation its sandbox never ran: no runtime does that, code writing to fd 3 does.
+const IMPOSTOR = `
+import { writeSync } from "node:fs";
+export async function handler() {
+  const json = Buffer.from(JSON.stringify({ t: "call", id: 77, inv: "424242", op: "secrets.get", args: ["HOLDER_SECRET"] }));
+  const head = Buffer.alloc(4); head.writeUInt32BE(json.length);
+  writeSync(3, Buffer.concat([head, json]));
+  return new Promise(() => {});
 }
 `;
 
@@ -49,6 +74,7 @@ export async function handler(event, ctx) {
   const value = await ctx.secrets.get("LEAK_SECRET");
   console.log("connecting with", value);
   ctx.log.error({ token: value, note: "the value again: " + value });
+  console.log("as hex", Buffer.from(value).toString("hex"), "in a basic pair", Buffer.from("svc:" + value).toString("base64"));
   throw new Error("upstream refused key " + value);
 }
 `;
@@ -80,6 +106,8 @@ describe("the capability broker under attack", () => {
       fetcher: { handler: "probe.js", extra: `permissions:\n  egress: ["localhost:${port}"]` },
       "fetch-ok": { handler: "probe.js", extra: `permissions:\n  egress: ["127.0.0.1:${port}"]` },
       connector: { handler: "connector.js" },
+      lingerer: { handler: "lingerer.js", extra: 'permissions:\n  egress: ["api.example.com:443"]' },
+      impostor: { handler: "impostor.js" },
       caller: { handler: "probe.js", extra: "permissions:\n  invoke: [callee]" },
       "lone-caller": { handler: "probe.js" },
       callee: { handler: "probe.js" },
@@ -95,6 +123,8 @@ describe("the capability broker under attack", () => {
         "probe.js": PROBE,
         "forger.js": FORGER,
         "connector.js": CONNECTOR,
+        "lingerer.js": LINGERER,
+        "impostor.js": IMPOSTOR,
         "leaker.js": LEAKER,
       }),
     );
@@ -167,6 +197,29 @@ describe("the capability broker under attack", () => {
       ["forger", "kv.get", "vault"],
     ]);
     assert.deepEqual(await auditFor(p.dataDir, requestId, "secret.read", { wait: false }), []);
+  });
+
+  it("refuses a call made after the handler returned, recorded by host:port only, and the sandbox keeps serving", async () => {
+    const first = await p.fetch("/lingerer", { method: "POST" });
+    assert.deepEqual(await first.json(), { served: 1 });
+    const second = await p.fetch("/lingerer", { method: "POST" });
+    assert.deepEqual(await second.json(), { served: 2, late: ["PermissionDenied", "BWK_PERMISSION_DENIED"] });
+    const [event] = (await securityEvents(p, "capability.denied")).filter((e) => e.function === "lingerer");
+    assert.equal(event?.details?.["denyReason"], "no-invocation");
+    assert.equal(event?.details?.["resource"], "api.example.com:443");
+    const records = await auditFor(p.dataDir, { actor: "lingerer" }, "capability.denied");
+    assert.deepEqual(records.map((r) => r.target), ["egress:api.example.com:443"]);
+    assert.doesNotMatch(JSON.stringify([event, records]), /lingerer-query-secret/);
+  });
+
+  it("ends a sandbox that claims an invocation it never ran, recorded as sandbox.protocol_violation", async () => {
+    const res = await p.fetch("/impostor", { method: "POST" });
+    assert.equal(res.status, 502);
+    const [event] = (await eventsFor(p.dataDir, res)).filter((e) => e.type === "sandbox.protocol_violation");
+    assert.equal(event?.severity, "high");
+    assert.equal(event?.function, "impostor");
+    assert.match(event?.reason ?? "", /a call for an invocation it never ran/);
+    assert.deepEqual(await auditFor(p.dataDir, res.headers.get("x-request-id")!, "secret.read", { wait: false }), []);
   });
 
   it("refuses SSRF to 127.0.0.1, 169.254.169.254, [::1] and an ungranted host, connecting nowhere", async () => {
@@ -253,6 +306,7 @@ describe("the capability broker under attack", () => {
     const logs = p.cli(["logs", "leaker"]);
     assert.equal(logs.code, 0, logs.stderr);
     assert.match(logs.stdout, /connecting with \[REDACTED\]/);
+    assert.match(logs.stdout, /as hex \[REDACTED\] in a basic pair \S{0,8}\[REDACTED\]/);
     assert.equal(logs.stdout.includes("leak-me-if-you-can-42"), false, logs.stdout);
     assert.equal(p.stderr().includes("leak-me-if-you-can-42"), false, p.stderr());
   });

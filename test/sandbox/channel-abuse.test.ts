@@ -38,11 +38,15 @@ const ATTACKS: Record<string, string> = {
 
 describe("garbage on the channel from a malicious handler", () => {
   for (const [name, bytes] of Object.entries(ATTACKS)) {
-    it(`ends only that sandbox: ${name}`, async () => {
+    it(`ends only that sandbox and reports the violation: ${name}`, async () => {
       const bystander = await bench.load(`export const handler = (event) => ({ still: event });`);
-      const attacker = await bench.load(writesToChannel(bytes));
-      await assert.rejects(attacker.invoke(null, context(), 10_000), { code: "BWK_SANDBOX_CRASHED" });
+      const violations: Array<{ detail: string; requestIds: string[] }> = [];
+      const attacker = await bench.load(writesToChannel(bytes), { onViolation: (v) => violations.push(v) });
+      const ctx = context();
+      await assert.rejects(attacker.invoke(null, ctx, 10_000), { code: "BWK_SANDBOX_CRASHED" });
       assert.equal(attacker.alive, false);
+      assert.equal(violations.length, 1);
+      assert.deepEqual(violations[0]!.requestIds, [ctx.requestId]);
       assert.deepEqual(await bystander.invoke("serving", context(), 5000), { still: "serving" });
     });
   }
@@ -125,5 +129,40 @@ describe("a sandbox running several invocations", () => {
     assert.equal(calls.length, 1);
     assert.deepEqual(calls[0]!.invocation, { depth: 0 });
     assert.deepEqual(calls[0]!.running, [{ depth: 0 }, { depth: 7 }]);
+  });
+});
+
+describe("frames tagged with an invocation that has ended", () => {
+  // The first invocation keeps its ctx; the second uses it, so the call carries the first one's
+  // channel id ("1") after it returned, as a timer left running by a handler would. The log line is
+  // written as the runtime writes one from such a timer (its async context is the ended one).
+  const KEEPS_CTX = `
+    import { writeSync } from "node:fs";
+    let kept;
+    export async function handler(event, ctx) {
+      if (kept === undefined) { kept = ctx; return "kept"; }
+      const json = Buffer.from(JSON.stringify({ t: "log", id: "1", level: "info", msg: "late line" }));
+      const head = Buffer.alloc(4); head.writeUInt32BE(json.length);
+      writeSync(3, Buffer.concat([head, json]));
+      return kept.kv("ns").get("k").then(() => "answered", (e) => [e.name, e.code]);
+    }`;
+
+  it("refuses a late call as made outside any invocation and keeps the sandbox serving", async () => {
+    const calls: Array<{ invocationId: string | null; args: unknown[] }> = [];
+    const violations: unknown[] = [];
+    const sandbox = await bench.load(KEEPS_CTX, {
+      onViolation: (v) => violations.push(v),
+      onCall: async (call) => {
+        calls.push(call);
+        if (call.invocationId === null) throw new BulwarkError("BWK_PERMISSION_DENIED", "outside an invocation");
+        return "v";
+      },
+    });
+    assert.equal(await sandbox.invoke(null, context(), 5000), "kept");
+    assert.deepEqual(await sandbox.invoke(null, context(), 5000), ["PermissionDenied", "BWK_PERMISSION_DENIED"]);
+    assert.equal(sandbox.alive, true);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(calls.map((c) => c.invocationId), [null]);
+    assert.deepEqual(sandbox.logs.filter((l) => l.msg === "late line").map((l) => l.id), [null]);
   });
 });

@@ -24,11 +24,27 @@ describe("redactText: secret values read by functions", () => {
     assert.equal(redactText(`blob ${Buffer.from(SECRET).toString("base64url")} end`), `blob ${REDACTED} end`);
   });
 
-  it("does not catch what it documents it cannot: a split secret, or one encoded inside a longer string", () => {
-    const split = `${SECRET.slice(0, 8)} ${SECRET.slice(8)}`;
-    assert.equal(redactText(split), split);
-    const embedded = Buffer.from(`user:${SECRET}`).toString("hex");
-    assert.equal(redactText(embedded), embedded);
+  it("redacts it in hex and inside a longer base64 string, at every alignment", () => {
+    assert.equal(redactText(`key ${Buffer.from(SECRET).toString("hex")}`), `key ${REDACTED}`);
+    assert.equal(redactText(Buffer.from(SECRET).toString("hex").toUpperCase()), REDACTED);
+    assert.equal(redactText(Buffer.from(`user:${SECRET}`).toString("hex")), `${Buffer.from("user:").toString("hex")}${REDACTED}`);
+    for (const prefix of ["", "k", "k=", "user:"]) {
+      for (const suffix of ["", "!", "!!", "!!!"]) {
+        for (const encoding of ["base64", "base64url"] as const) {
+          const encoded = Buffer.from(`${prefix}${SECRET}${suffix}`).toString(encoding);
+          const out = redactText(`token ${encoded} end`);
+          assert.match(out, /\[REDACTED\]/, `${encoding} of ${prefix}SECRET${suffix}`);
+          // What is left around the mark are the characters shared with the neighbours.
+          assert.ok(out.length <= `token ${REDACTED} end`.length + Math.ceil(((prefix.length + suffix.length) * 4) / 3) + 4, out);
+        }
+      }
+    }
+  });
+
+  it("does not catch what it documents it cannot: a split, reversed or case-changed secret", () => {
+    for (const form of [`${SECRET.slice(0, 8)} ${SECRET.slice(8)}`, [...SECRET].reverse().join(""), SECRET.toUpperCase()]) {
+      assert.equal(redactText(form), form);
+    }
   });
 
   it("ignores secrets shorter than 6 characters, so 'abc' in ordinary text survives", () => {
