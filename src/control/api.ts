@@ -3,7 +3,8 @@
 // the handshake (plain HTTP sent to the TLS port) is a security event. Every call is
 // authenticated (a session from `bulwark login`, a CI token, or the local operator token in the
 // data dir: auth/people.ts), authorized for the action it asks (route-access.ts, auth/guard.ts),
-// and written to the audit log with the real actor, allowed or refused, before the answer goes out.
+// refused to web pages (browser-guard.ts), and written to the audit log with the real actor,
+// allowed or refused, before the answer goes out.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Server } from "node:http";
@@ -17,6 +18,7 @@ import type { Platform } from "./platform.ts";
 import { TextResponse, type ControlRequest, type ControlRoute } from "./route.ts";
 import { accessOf, actionIn, type Access } from "./route-access.ts";
 import { actorOf } from "./auth/principal.ts";
+import { browserRequest } from "./browser-guard.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { functionRoutes } from "./routes/functions.ts";
@@ -77,6 +79,12 @@ export function createControlServer(platform: Platform, adminToken: string, log:
     let value: unknown;
     let access: Access | undefined;
     try {
+      const fromBrowser = browserRequest(req.headers, tls !== undefined);
+      if (fromBrowser !== undefined) {
+        r.audit.details = { refused: fromBrowser };
+        platform.events.record({ type: "control.browser_request", severity: "high", reason: `control API request refused: ${fromBrowser}`, clientIp, requestId, route: "control" });
+        throw new BulwarkError("BWK_FORBIDDEN", "the control API answers the bulwark CLI, not web pages");
+      }
       if (failure !== undefined) {
         platform.events.record({ type: "auth.failure", severity: "medium", reason: `control API credential refused: ${failure}`, clientIp, requestId, route: "control" });
       }

@@ -1,4 +1,4 @@
-// Small helpers for the control API: JSON bodies under a limit, JSON and problem responses.
+// Small helpers for the control API: JSON object bodies under a limit, JSON and problem responses.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BulwarkError, isBulwarkError, toProblem } from "../core/errors.ts";
 
@@ -11,11 +11,15 @@ export async function readJson(req: IncomingMessage, limitBytes: number): Promis
     chunks.push(chunk);
   }
   if (size === 0) return {};
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks, size).toString("utf8"));
+    body = JSON.parse(Buffer.concat(chunks, size).toString("utf8"));
   } catch {
     throw new BulwarkError("BWK_BAD_REQUEST", "the request body is not valid JSON");
   }
+  // Every route takes an object: refused here, `null` or a list never reaches a handler that reads its fields.
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new BulwarkError("BWK_BAD_REQUEST", "the request body must be a JSON object");
+  return body;
 }
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -184,6 +184,8 @@ export class Platform {
       checkpointEvery: 100,
       checkpointIntervalMs: 60_000,
     });
+    const missing = audit.openedWithoutCheckpoints;
+    if (missing) events.record({ type: "audit.tampered", severity: "critical", reason: `audit log opened at start: ${missing.detail}`, details: { problem: missing.problem, seq: missing.seq } });
     const version = config.version ?? "0.0.0";
     const tracing = createTracing({ otlpUrl: config.otlpUrl, serviceName: "bulwark", serviceVersion: version });
     // One master key for every stage, checked against all their data before anything is sealed;

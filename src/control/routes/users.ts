@@ -1,8 +1,15 @@
 // Users and their roles. Creating a user WITH roles, like changing roles, is a role
-// grant: it needs roles.manage (and so a fresh MFA check), not just users.manage.
+// grant: it needs roles.manage (and so a fresh MFA check), not just users.manage. So does every
+// change that puts an existing account, and so its roles, in someone's hands: a new one-time
+// password goes to the caller, a removed authenticator lets whoever signs in next enrol theirs,
+// and enabling gives a disabled account its roles back. Without that, a stolen admin session that
+// never showed a second factor could take over an operator's account and read secrets (CWE-308).
 import type { ControlRequest, ControlRoute } from "../route.ts";
 
 const SMALL_BODY = 4096;
+
+/** Changes that give an account's roles to whoever signs in next: step-up, like a role grant. */
+const HANDS_OVER: ReadonlySet<string> = new Set(["enable", "reset-mfa"]);
 
 export const userRoutes: ControlRoute[] = [
   { method: "GET", pattern: /^\/v1\/users$/, action: "users.manage", target: () => "users", handle: (r) => r.platform.people.accounts.list() },
@@ -39,6 +46,7 @@ export const userRoutes: ControlRoute[] = [
     target: (r) => `user:${r.params[0]}`,
     handle: (r) => {
       r.audit.details = { change: "reset-password" };
+      r.require("roles.manage");
       return r.platform.people.accounts.resetPassword(r.params[0]!);
     },
   },
@@ -50,6 +58,7 @@ export const userRoutes: ControlRoute[] = [
       target: (r) => `user:${r.params[0]}`,
       handle: (r) => {
         r.audit.details = { change };
+        if (HANDS_OVER.has(change)) r.require("roles.manage");
         const accounts = r.platform.people.accounts;
         return change === "disable" ? accounts.disable(r.params[0]!) : change === "enable" ? accounts.enable(r.params[0]!) : accounts.resetMfa(r.params[0]!);
       },

@@ -9,7 +9,8 @@
 import type { KeyObject } from "node:crypto";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulwarkError, isBulwarkError } from "../../core/errors.ts";
-import { signCheckpoint } from "./checkpoint.ts";
+import { DEFAULT_CHECKPOINT_EVERY, signCheckpoint } from "./checkpoint.ts";
+import { failure } from "./classify.ts";
 import { normalizeEntry } from "./entry.ts";
 import { auditSigningKey } from "./keys.ts";
 import type { AuditKey } from "./keys.ts";
@@ -31,8 +32,6 @@ export interface AuditLogOptions {
   clock?: () => number;
 }
 
-const DEFAULT_CHECKPOINT_EVERY = 100;
-
 export class AuditLog {
   readonly logId: string;
   readonly keyId: string;
@@ -48,6 +47,12 @@ export class AuditLog {
   /** Seq of the newest checkpoint; 0 while there is none. */
   #checkpointSeq = 0;
   #checkpointAt: number;
+  /**
+   * Found at open: more records past the newest checkpoint than append ever leaves, so checkpoints
+   * were deleted while no platform held the file. The next checkpoint signed would vouch for
+   * whatever was rewritten meanwhile, so the platform reports this at start (audit.tampered).
+   */
+  readonly openedWithoutCheckpoints: Extract<VerifyResult, { ok: false }> | undefined;
 
   constructor(db: DatabaseSync, options: AuditLogOptions) {
     this.#key = auditSigningKey(options.signingKey);
@@ -79,6 +84,11 @@ export class AuditLog {
     const lastAt = last === undefined ? Number.NaN : Date.parse(String(last["time"]));
     this.#checkpointSeq = typeof last?.["seq"] === "number" ? last["seq"] : 0;
     this.#checkpointAt = Number.isFinite(lastAt) ? lastAt : this.#clock();
+    const uncovered = this.#lastSeq - this.#checkpointSeq;
+    this.openedWithoutCheckpoints =
+      uncovered < this.#every
+        ? undefined
+        : failure("checkpoints-deleted", this.#checkpointSeq + 1, `${uncovered} records follow the newest signed checkpoint, which is signed every ${this.#every}: checkpoints were deleted`);
   }
 
   /** Records in the chain: the seq of its head (0 while empty). */
@@ -148,7 +158,7 @@ export class AuditLog {
   /** Verifies the whole log; by default against this log's own public key. */
   verify(options?: { trustedCheckpoint?: Checkpoint; publicKey?: KeyObject }): VerifyResult {
     const publicKey = options?.publicKey ?? this.#key.publicKey;
-    return verifyAuditLog(this.#db, { publicKey, ...(options?.trustedCheckpoint && { trustedCheckpoint: options.trustedCheckpoint }) });
+    return verifyAuditLog(this.#db, { publicKey, checkpointEvery: this.#every, ...(options?.trustedCheckpoint && { trustedCheckpoint: options.trustedCheckpoint }) });
   }
 
   #storeCheckpoint(): Checkpoint {

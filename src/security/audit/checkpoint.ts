@@ -10,6 +10,12 @@ import { canonicalJson, isPlainObject } from "./canonical-json.ts";
 import { HASH_HEX } from "./record-hash.ts";
 import type { Checkpoint, TamperKind } from "./types.ts";
 
+/**
+ * Records between two signed checkpoints: appendBatch signs one in the same transaction as the
+ * record that completes this many, so a log never has this many records past its newest one.
+ */
+export const DEFAULT_CHECKPOINT_EVERY = 100;
+
 const KEY_ID = /^[0-9a-f]{16}$/;
 /** 64 signature bytes as unpadded base64url; exact, so no other spelling decodes to the same bytes. */
 const SIGNATURE = /^[A-Za-z0-9_-]{85}[AQgw]$/;

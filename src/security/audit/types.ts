@@ -69,7 +69,8 @@ export type TamperKind =
   | "reordered"
   | "truncated"
   | "bad-checkpoint-signature"
-  | "checkpoint-mismatch";
+  | "checkpoint-mismatch"
+  | "checkpoints-deleted";
 
 export type VerifyResult =
   | { ok: true; records: number; lastSeq: number; lastHash: string }

@@ -1,7 +1,10 @@
 // Walks the whole log once, in seq order, holding one record at a time (statement iterators, not
 // arrays), and checks: every record hashes to its stored hash, links to its predecessor, seqs run
 // 1..n without gaps, every stored checkpoint is signed by the trusted key for this log and names
-// the hash its record really has, and the log reaches every checkpoint.
+// the hash its record really has, the log reaches every checkpoint, and no more records follow
+// the newest checkpoint than the log writes between two: the hash chain alone is public
+// arithmetic, so a log whose checkpoints were deleted could otherwise be rewritten and rehashed
+// without the key.
 //
 // Limits, by construction: a record appended by someone holding the database file after the last
 // checkpoint looks genuine, and a tail cut after the newest stored checkpoint (together with any
@@ -14,7 +17,7 @@ import type { DatabaseSync, SQLOutputValue } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import { ChainLookup, checkLink, failure } from "./classify.ts";
 import type { Failure, Link } from "./classify.ts";
-import { checkpointProblem, parseCheckpoint } from "./checkpoint.ts";
+import { checkpointProblem, DEFAULT_CHECKPOINT_EVERY, parseCheckpoint } from "./checkpoint.ts";
 import { auditKeyId } from "./keys.ts";
 import { genesisHash } from "./record-hash.ts";
 import { CHECKPOINT_COLUMNS, RECORD_COLUMNS, decodeCheckpoint, decodeRecord } from "./rows.ts";
@@ -26,6 +29,8 @@ export interface VerifyOptions {
   publicKey: KeyObject;
   /** A checkpoint exported earlier and kept elsewhere; the log must still reach and match it. */
   trustedCheckpoint?: Checkpoint;
+  /** How many records the log writes between two checkpoints (AuditLogOptions.checkpointEvery). */
+  checkpointEvery?: number;
 }
 
 export function verifyAuditLog(db: DatabaseSync, options: VerifyOptions): VerifyResult {
@@ -36,13 +41,13 @@ export function verifyAuditLog(db: DatabaseSync, options: VerifyOptions): Verify
   const own = !db.isTransaction;
   if (own) db.exec("BEGIN");
   try {
-    return verifySnapshot(db, publicKey, trusted);
+    return verifySnapshot(db, publicKey, trusted, options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
   } finally {
     if (own) db.exec("ROLLBACK");
   }
 }
 
-function verifySnapshot(db: DatabaseSync, publicKey: KeyObject, trusted: Checkpoint | undefined): VerifyResult {
+function verifySnapshot(db: DatabaseSync, publicKey: KeyObject, trusted: Checkpoint | undefined, checkpointEvery: number): VerifyResult {
   const logId = readLogId(db);
   if (logId === undefined) return failure("edited", 1, "the log id row in audit_meta is gone");
   const keyId = auditKeyId(publicKey);
@@ -62,7 +67,7 @@ function verifySnapshot(db: DatabaseSync, publicKey: KeyObject, trusted: Checkpo
 
   const checkpoints = new CheckpointsInOrder(db, trusted);
   try {
-    return walk(db, checkpoints, judge, genesisHash(logId));
+    return walk(db, checkpoints, judge, genesisHash(logId), checkpointEvery);
   } finally {
     checkpoints.close();
   }
@@ -73,9 +78,12 @@ function walk(
   checkpoints: CheckpointsInOrder,
   judge: (c: Checkpoint, reached: Link | undefined) => Failure | undefined,
   genesis: string,
+  checkpointEvery: number,
 ): VerifyResult {
   const lookup = new ChainLookup(db, genesis);
   let prev: Link = { seq: 0, hash: genesis };
+  /** The newest seq a checkpoint the log reaches vouches for. */
+  let covered = 0;
   for (const c of checkpoints.upTo(0)) {
     const bad = judge(c, prev);
     if (bad !== undefined) return bad;
@@ -92,6 +100,7 @@ function walk(
     for (const c of checkpoints.upTo(rec.seq)) {
       const bad = judge(c, prev);
       if (bad !== undefined) return bad;
+      covered = rec.seq;
     }
   }
 
@@ -104,6 +113,9 @@ function walk(
   }
   if (furthest > prev.seq) {
     return failure("truncated", prev.seq + 1, `the log ends at seq ${prev.seq} but a signed checkpoint covers seq ${furthest}`);
+  }
+  if (prev.seq - covered >= checkpointEvery) {
+    return failure("checkpoints-deleted", covered + 1, `${span(covered + 1, prev.seq)} covered by no signed checkpoint, yet one is signed every ${checkpointEvery} records: checkpoints were deleted, so these records may have been rewritten`);
   }
   return { ok: true, records: prev.seq, lastSeq: prev.seq, lastHash: prev.hash };
 }

@@ -44,7 +44,7 @@ export function writeLog(count: number, every = 10): LogFixture {
     verify(trustedCheckpoint) {
       const db = new DatabaseSync(dbPath);
       try {
-        return verifyAuditLog(db, { publicKey: key.publicKey, ...(trustedCheckpoint && { trustedCheckpoint }) });
+        return verifyAuditLog(db, { publicKey: key.publicKey, checkpointEvery: every, ...(trustedCheckpoint && { trustedCheckpoint }) });
       } finally {
         db.close();
       }

@@ -207,6 +207,31 @@ describe("audit verify against a tampered database file", () => {
     assert.deepEqual(pick(log.verify()), { ok: false, problem: "truncated", seq: 1 });
   });
 
+  test("checkpoints deleted: the whole chain rewritten and rehashed without the key is named", () => {
+    log = writeLog(30);
+    log.tamper((db) => {
+      db.exec("DELETE FROM audit_checkpoints");
+      db.exec("UPDATE audit_records SET actor_id = 'someone-else' WHERE seq = 3");
+      rehashFrom(db, 3);
+    });
+    assert.deepEqual(pick(log.verify()), { ok: false, problem: "checkpoints-deleted", seq: 1 });
+  });
+
+  test("checkpoints deleted: the newest ones gone with the records they covered rewritten is named", () => {
+    log = writeLog(30);
+    log.tamper((db) => {
+      db.exec("DELETE FROM audit_checkpoints WHERE seq > 10");
+      db.exec("UPDATE audit_records SET outcome = 'failure' WHERE seq = 15");
+      rehashFrom(db, 15);
+    });
+    assert.deepEqual(pick(log.verify()), { ok: false, problem: "checkpoints-deleted", seq: 11 });
+  });
+
+  test("checkpoints deleted: not said of an untouched log whose newest records await their checkpoint", () => {
+    log = writeLog(29);
+    assert.deepEqual(pick(log.verify()), { ok: true });
+  });
+
   test("forged checkpoint: signed by another key under the real key id", () => {
     log = writeLog(30);
     const other = generateKeyPairSync("ed25519").privateKey;
