@@ -1,8 +1,9 @@
 // Builds the AWS API Gateway HTTP API (payload format 2.0) event, so Lambda-style handlers run
 // unchanged. Everything here comes from the verified request; nothing a client sends can set the
-// request context.
+// request context, nor the forwarding headers unless it is a proxy the operator trusts.
 import type { HttpEvent } from "../sdk/index.ts";
 import { isTextual, parseMediaType, utf8 } from "./body.ts";
+import { forwardingHeaders, isForwardingHeader } from "./client-ip.ts";
 import type { Exchange } from "./exchange.ts";
 
 /**
@@ -11,6 +12,9 @@ import type { Exchange } from "./exchange.ts";
  * sending such a header must not look to the function like the platform speaking.
  */
 const WITHHELD = new Set(["authorization", "proxy-authorization", "x-api-key"]);
+
+/** Headers the function sees as the edge settles them, not as the client wrote them (client-ip.ts). */
+const settledByEdge = (name: string) => WITHHELD.has(name) || name.startsWith("x-bulwark-") || isForwardingHeader(name);
 
 /**
  * `stage` is the platform stage serving the request ("prod" or "dev"). API Gateway names a
@@ -26,13 +30,14 @@ export function buildHttpEvent(x: Exchange, app: string, stage: string): HttpEve
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     const value = raw[i + 1]!;
-    if (WITHHELD.has(name) || name.startsWith("x-bulwark-")) continue;
+    if (settledByEdge(name)) continue;
     if (name === "cookie") {
       cookies = [...(cookies ?? []), ...value.split(/;\s*/).filter(Boolean)];
       continue;
     }
     headers[name] = name in headers ? `${headers[name]},${value}` : value;
   }
+  Object.assign(headers, forwardingHeaders(x.req, x.client));
   const host = headers.host ?? "localhost";
   const event: HttpEvent = {
     version: "2.0",

@@ -9,6 +9,7 @@ import type { EdgeObserver } from "./observe.ts";
 import type { Router, RouteMatch } from "./router.ts";
 import type { ParsedBody } from "./body.ts";
 import type { EdgeShield } from "./shield.ts";
+import type { ClientAddress } from "./client-ip.ts";
 
 export interface EdgeResponse {
   status: number;
@@ -19,7 +20,10 @@ export interface EdgeResponse {
 export interface Exchange {
   readonly req: IncomingMessage;
   readonly requestId: string;
+  /** client.ip: the one part of the client that refusals name, also for requests never made an Exchange. */
   readonly clientIp: string;
+  /** Who the client is and the way it came, as far as trusted proxies vouch (client-ip.ts). */
+  readonly client: ClientAddress;
   readonly method: string;
   /** Raw path and query exactly as received (before any decoding). */
   readonly rawPath: string;

@@ -7,7 +7,9 @@
 // only splits the path and compares segments, which no payload can exploit. The WAF sees path,
 // query and headers before authentication; the body only after `limits` has checked its declared
 // type and size and `readBody` has read it under the size limit and deadline, so nothing is
-// buffered unchecked. Per-caller rate limits need the identity authenticate proved.
+// buffered unchecked. Per-caller rate limits need the identity authenticate proved. Forwarding
+// headers a client wrote are recorded only for a request about to reach the function, the one
+// place they would have fooled anything.
 import type { Stage } from "./exchange.ts";
 import { authenticate } from "./stages/authenticate.ts";
 import { authorize } from "./stages/authorize.ts";
@@ -22,6 +24,7 @@ import { rateLimit } from "./stages/rate-limit.ts";
 import { readBody } from "./stages/read-body.ts";
 import { resolveTenant } from "./stages/resolve-tenant.ts";
 import { validate } from "./stages/validate.ts";
+import { untrustedForwarding } from "./stages/untrusted-forwarding.ts";
 import { wafBody } from "./stages/waf-body.ts";
 import { waf } from "./stages/waf.ts";
 
@@ -40,5 +43,6 @@ export const PIPELINE: readonly Stage[] = [
   parseBody,
   wafBody,
   validate,
+  untrustedForwarding,
   invokeFunction,
 ];

@@ -11,7 +11,7 @@ import type { Refusal } from "./rate-limits.ts";
 import type { RepeatSampler } from "../core/repeat-sampler.ts";
 
 export interface ShieldEvent {
-  type: "ip.denied" | "rate.limited" | "waf.match" | "input.invalid" | "body.too_large" | "unsupported_media_type" | "request.timeout" | "request.malformed";
+  type: "ip.denied" | "rate.limited" | "waf.match" | "input.invalid" | "body.too_large" | "unsupported_media_type" | "request.timeout" | "request.malformed" | "request.forwarding_ignored";
   severity: Severity;
   reason: string;
   ruleId?: string;

@@ -9,7 +9,7 @@ import { isBulwarkError, toProblem } from "../core/errors.ts";
 import type { EdgeDeps, EdgeResponse, Exchange } from "./exchange.ts";
 import { hasBody } from "./body.ts";
 import { answerClientError } from "./client-error.ts";
-import { clientIpOf, type TrustedProxies } from "./client-ip.ts";
+import { clientAddressOf, type TrustedProxies } from "./client-ip.ts";
 import { RequestObservation } from "./observe.ts";
 import { PIPELINE } from "./pipeline.ts";
 import { HSTS, serverTls } from "./tls.ts";
@@ -19,7 +19,7 @@ const BASE_HEADERS = { "x-content-type-options": "nosniff" } as const;
 export interface EdgeServerOptions {
   /** PEM certificate chain and key: the edge speaks HTTPS (node:https) instead of HTTP. */
   tls?: { cert: string; key: string };
-  /** Proxies whose X-Forwarded-For is believed (--trust-proxy); none by default. */
+  /** Proxies whose X-Forwarded-For and other forwarding headers are believed (--trust-proxy); none by default. */
   trustedProxies?: TrustedProxies;
 }
 
@@ -45,10 +45,12 @@ export function createEdgeServer(deps: EdgeDeps, log: Logger, options: EdgeServe
 async function handle(req: IncomingMessage, res: ServerResponse, deps: EdgeDeps, log: Logger, trustedProxies?: TrustedProxies): Promise<void> {
   const url = req.url ?? "/";
   const q = url.indexOf("?");
+  const client = clientAddressOf(req, trustedProxies);
   const x: Exchange = {
     req,
     requestId: randomUUID(),
-    clientIp: clientIpOf(req, trustedProxies),
+    clientIp: client.ip,
+    client,
     method: req.method ?? "GET",
     rawPath: q === -1 ? url : url.slice(0, q),
     rawQuery: q === -1 ? "" : url.slice(q + 1),

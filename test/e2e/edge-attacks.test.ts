@@ -1,7 +1,8 @@
 // What an outside attack suite tries against the edge, through real sockets: token twins and
 // tokens from the future, dot segments hidden behind encoded slashes, request smuggling and Host
-// tricks below the pipeline, payloads behind one stray non-UTF-8 byte, Log4Shell lookups, and an
-// IPv6 client hopping addresses to reset its budgets. Each attempt is refused (RFC 9457
+// tricks below the pipeline, payloads behind one stray non-UTF-8 byte, Log4Shell lookups, an
+// IPv6 client hopping addresses to reset its budgets, tokens of another type, NoSQL operators,
+// template expressions and response splitting. Each attempt is refused (RFC 9457
 // problem+json), recorded as a security event, and never reaches the function.
 //
 // The platform trusts 127.0.0.1 as a proxy, so a test that spends an address's auth-failure
@@ -173,6 +174,34 @@ describe("the edge under an outside attack suite", () => {
     assert.equal(event.details?.["limit"], "authFailuresPerIp");
     assert.equal((await from("2001:db8:77:2::1", "/raw/x")).status, 200, "the next /64 is another client");
   });
+
+  it("refuses a token the issuer signed for another purpose (typ dpop+jwt, secevent+jwt) as an access token", async () => {
+    for (const [i, typ] of ["dpop+jwt", "application/secevent+jwt"].entries()) {
+      const token = await jwks.sign({ roles: ["admin"] }, { typ });
+      const event = await refusedWith(await from(`198.51.100.${20 + i}`, "/me", { headers: { authorization: `Bearer ${token}` } }), 401, "BWK_UNAUTHORIZED", "auth.failure");
+      assert.deepEqual([event.reason, event.severity], ["wrong token type", "high"], typ);
+    }
+    assert.equal((await from("198.51.100.22", "/me", { headers: { authorization: `Bearer ${await jwks.sign({}, { typ: "at+jwt" })}` } })).status, 200);
+  });
+
+  const post = (body: unknown) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const injections: Array<[string, string, RequestInit, string]> = [
+    ["NoSQL operators as keys in a login body", "/notes", post({ username: "admin", password: { $ne: null } }), "nosqli-002"],
+    ["a $where operator that runs JavaScript in the database", "/notes", post({ $where: "sleep(5000) || true" }), "nosqli-001"],
+    ["qs-style NoSQL operators in the query", "/me?user%5B%24ne%5D=x&password%5B%24regex%5D=.*", {}, "nosqli-002"],
+    ["a Jinja expression reaching Python internals", "/notes", post({ note: "{{''.__class__.__mro__[1].__subclasses__()}}" }), "ssti-001"],
+    ["a Spring EL lookup of java.lang.Runtime in a header", "/notes", { method: "POST", headers: { "x-template": "*{T(java.lang.Runtime).getRuntime().exec('id')}" } }, "ssti-002"],
+    ["an ERB scriptlet", "/notes", post({ note: "<%= 7*7 %>" }), "ssti-003"],
+    ["a Set-Cookie header smuggled into the query (response splitting)", "/me?lang=en%0d%0aSet-Cookie:%20admin=1", {}, "crlf-001"],
+    ["a Location header smuggled into the path", "/go%0d%0aLocation:%20https://evil.example/", {}, "crlf-001"],
+    ["a header line smuggled into a header value", "/notes", { method: "POST", headers: { "x-return-to": "/home%0d%0aSet-Cookie:admin=1" } }, "crlf-001"],
+  ];
+  for (const [name, path, init, ruleId] of injections) {
+    it(`blocks ${name}`, async () => {
+      const event = await refusedWith(await p.fetch(path, init), 403, "BWK_WAF_BLOCKED", "waf.match");
+      assert.equal(event.ruleId, ruleId);
+    });
+  }
 
   it("never ran the function for a refused request", () => {
     const logs = p.cli(["logs", "api"]).stdout;

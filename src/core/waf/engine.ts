@@ -7,7 +7,7 @@ import { cookieValues, headerPolicy } from "./headers.ts";
 import { excerpt, locationOf, type BodyPath, type Where } from "./report.ts";
 import { WAF_RULES } from "./rules.ts";
 import { RuleSet } from "./ruleset.ts";
-import type { Waf, WafMatch, WafOptions, WafRequest } from "./types.ts";
+import type { Waf, WafClass, WafMatch, WafOptions, WafRequest } from "./types.ts";
 
 const DEFAULT_MAX_CHARS = 2 * 1024 * 1024;
 const DEFAULT_MAX_NODES = 100_000;
@@ -39,7 +39,10 @@ export function compileWaf(options: WafOptions = {}): Waf {
     maxNodes: positiveInteger("maxBodyNodes", options.maxBodyNodes ?? DEFAULT_MAX_NODES),
   };
   const enabled = WAF_RULES.filter((rule) => !disabled.has(rule.id));
-  const rules = { all: new RuleSet(enabled), noSsrf: new RuleSet(enabled.filter((rule) => rule.class !== "ssrf")) };
+  const without = (cls: WafClass) => new RuleSet(enabled.filter((rule) => rule.class !== cls));
+  // A line break is response splitting only where the text can reach a response head or a log
+  // line (path, query, headers); bodies are full of multi-line prose (rules-crlf.ts).
+  const rules: RuleSets = { all: new RuleSet(enabled), noSsrf: without("ssrf"), body: without("crlf") };
   return {
     inspect(request) {
       return new Inspection(rules, limits).run(request);
@@ -54,14 +57,21 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+/** The rules per place: everything, without SSRF (referer, origin), without CRLF (bodies). */
+interface RuleSets {
+  all: RuleSet;
+  noSsrf: RuleSet;
+  body: RuleSet;
+}
+
 /** One request's walk, with its budgets. */
 class Inspection {
   #chars = 0;
   #nodes = 0;
-  readonly #rules: { all: RuleSet; noSsrf: RuleSet };
+  readonly #rules: RuleSets;
   readonly #limits: { maxChars: number; maxNodes: number };
 
-  constructor(rules: { all: RuleSet; noSsrf: RuleSet }, limits: { maxChars: number; maxNodes: number }) {
+  constructor(rules: RuleSets, limits: { maxChars: number; maxNodes: number }) {
     this.#rules = rules;
     this.#limits = limits;
   }
@@ -111,12 +121,12 @@ class Inspection {
 
   /** Depth-first with an explicit stack: a deeply nested body cannot overflow ours (CWE-674). */
   #body(body: unknown): WafMatch | null {
-    if (typeof body === "string") return this.#check(body, false, this.#rules.all, undefined);
+    if (typeof body === "string") return this.#check(body, false, this.#rules.body, undefined);
     const stack: Array<{ value: object; path: BodyPath | undefined }> = [];
     const visit = (value: unknown, path: BodyPath | undefined): WafMatch | null => {
       if (typeof value === "string") {
         const secret = typeof path?.key === "string" && SECRET_NAME.test(path.key);
-        return this.#check(value, false, this.#rules.all, path, secret);
+        return this.#check(value, false, this.#rules.body, path, secret);
       }
       if (Array.isArray(value) || isPlainObject(value)) stack.push({ value, path });
       // Numbers, booleans, null and binary payloads carry no text to inspect.
@@ -140,7 +150,7 @@ class Inspection {
       for (const key of keys) {
         const member = { parent: path, key };
         // Keys are attacker text too ({"' or 1=1--": 1}); a key's match reports its member's path.
-        const match = this.#check(key, false, this.#rules.all, member) ?? visit(record[key], member);
+        const match = this.#check(key, false, this.#rules.body, member) ?? visit(record[key], member);
         if (match) return match;
       }
     }

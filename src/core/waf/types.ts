@@ -1,6 +1,6 @@
 // The WAF's public shapes and the shape of one rule.
 
-export type WafClass = "sqli" | "xss" | "traversal" | "cmdi" | "ssrf";
+export type WafClass = "sqli" | "nosqli" | "xss" | "ssti" | "traversal" | "cmdi" | "ssrf" | "crlf";
 
 export type WafLocation = "path" | "query" | `header:${string}` | `body:${string}`;
 

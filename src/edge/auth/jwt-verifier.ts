@@ -1,6 +1,7 @@
 // Verifies bearer JWTs for one app's `jwt:` block with jose: signature with a key from the JWKS
 // (or the named shared secret), algorithm from the configured list only, then iss, aud, exp and
-// nbf with the configured clock skew (RFC 7519 §7.2, RFC 8725 §3.1-3.9).
+// nbf with the configured clock skew (RFC 7519 §7.2, RFC 8725 §3.1-3.9), and the token's type
+// (RFC 8725 §3.11).
 //
 // The JWKS is fetched on first use, cached, and fetched again when a token names a kid the cache
 // does not hold, at most once per cooldown: a flood of tokens with made-up kids costs the issuer
@@ -20,7 +21,8 @@ export type JwtFailureReason =
   | "wrong issuer"
   | "wrong audience"
   | "unknown kid"
-  | "invalid claims";
+  | "invalid claims"
+  | "wrong token type";
 
 export type JwtResult =
   | { ok: true; principal: TokenPrincipal; claims: JWTPayload }
@@ -76,8 +78,9 @@ export class JwtVerifier {
     const config = this.#config;
     const skewSeconds = Math.floor(config.clockSkewMs / 1000);
     let payload: JWTPayload;
+    let typ: unknown;
     try {
-      ({ payload } = await jwtVerify(token, this.#key, {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, this.#key, {
         issuer: config.issuer,
         audience: config.audience,
         algorithms: config.algorithms,
@@ -88,6 +91,7 @@ export class JwtVerifier {
       if (e instanceof KeysUnavailable) return { ok: false, unavailable: e.message };
       return { ok: false, reason: failureReason(e) };
     }
+    if (!isAccessTokenType(typ)) return { ok: false, reason: "wrong token type" };
     // RFC 7519 §4.1.6 leaves a future iat to policy: a token issued after now (beyond the skew)
     // comes from a forger or a broken issuer clock, and would outlive any age limit based on it.
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + skewSeconds) return { ok: false, reason: "not yet valid" };
@@ -157,6 +161,24 @@ function failureReason(e: unknown): JwtFailureReason {
     return "invalid claims";
   }
   return "malformed";
+}
+
+/**
+ * Issuers sign other JWTs with the same keys: DPoP proofs (dpop+jwt), security event and logout
+ * tokens (secevent+jwt, logout+jwt), OpenID Federation statements (entity-statement+jwt), client
+ * authentication assertions and ID tokens that an issuer types as such (e.g. id_token+jwt).
+ * Replayed as a bearer token, one would pass every other check (cross-JWT confusion, RFC 8725
+ * §2.8), so a typ other than a plain JWT (RFC 7519 §5.1) or an access token (RFC 9068 §2.1) is
+ * refused; a token without typ is taken, as most issuers omit it. Media types are compared
+ * case-insensitively, and one without "/" is read with "application/" in front (RFC 7515 §4.1.9).
+ */
+const ACCESS_TOKEN_TYPES = new Set(["application/jwt", "application/at+jwt"]);
+
+function isAccessTokenType(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  if (typeof typ !== "string") return false;
+  const type = typ.toLowerCase();
+  return ACCESS_TOKEN_TYPES.has(type.includes("/") ? type : `application/${type}`);
 }
 
 /**

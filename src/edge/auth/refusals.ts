@@ -11,13 +11,18 @@ export interface EventSink {
   record(input: SecurityEventInput): unknown;
 }
 
-/** Forgery attempts rank above the everyday failures of honest clients (a missing or expired credential). */
+/**
+ * Forgery attempts rank above the everyday failures of honest clients (a missing or expired
+ * credential). A token of the wrong type carries the issuer's own signature: one meant for another
+ * purpose, replayed as an access token.
+ */
 const SEVERITY: Partial<Record<string, Severity>> = {
   missing: "low",
   expired: "low",
   "expired key": "low",
   "bad signature": "high",
   "algorithm not allowed": "high",
+  "wrong token type": "high",
 };
 
 export interface Failure {

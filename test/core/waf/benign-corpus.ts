@@ -179,6 +179,21 @@ export const BENIGN_TEXTS: readonly string[] = [
   "Line 1<br/>Line 2",
   "<strong>Note:</strong> online only",
   "Why we <3 open source: it's <em>great</em> & fun.",
+  // Templates, prices and "$" names people write about
+  "Use {{name}} in the email template to insert the customer's name.",
+  "Dear {{ customer.first_name }}, order {{order.id}} ships {{ ship_date | date }}.",
+  "{{#items}}<li>{{name}}</li>{{/items}}",
+  "{{> footer}} and {{! a comment }}",
+  "{% if user %}Hello {{ user }}{% endif %}",
+  "{% for item in cart %}{{ item.qty }} x {{ item.price }}{% endfor %}",
+  "Hi ${firstName}, your total is ${total} (${count} items)",
+  "const label = `${qty * price} EUR`;",
+  "Ruby: \"Hello #{name}\" and SCSS: width: #{$base * 2};",
+  "<%= user.name %> signed up <% if admin %>(admin)<% end %>",
+  "{{ price * 1.2 }} incl. VAT",
+  "Costs $5 in total; $in and $out columns",
+  "Pay $10 or more: $gt 10 in our old export",
+  "OData: $filter=price gt 10&$select=name&$top=5",
 ];
 
 /** Request paths as a client sends them. */
@@ -230,6 +245,11 @@ export const BENIGN_QUERIES: readonly string[] = [
   "ids[]=1&ids[]=2",
   "q=a+%3C+b+and+b+%3E+c",
   "q=50%OFF&coupon=SAVE%",
+  "address=Apt+4%0D%0A12+Main+St%0D%0ADublin+1",
+  "note=first+line%0Asecond+line",
+  "%24filter=price+gt+10&%24select=name,price&%24top=5&%24orderby=name",
+  "price%5Bgte%5D=10&price%5Blte%5D=99&sort%5Bname%5D=asc",
+  "template=Hello+%7B%7Bname%7D%7D",
 ];
 
 const CHROME = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
@@ -376,6 +396,22 @@ export const BENIGN_JSON_BODIES: readonly unknown[] = [
   },
   { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: "deep but harmless: select one or two" } } } } } } } } } },
   [1, 2, 3, "four", { five: 5 }, [6, [7, [8]]], null, true],
+  {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    $id: "https://example.com/order.json",
+    type: "object",
+    properties: { id: { $ref: "#/$defs/id" }, status: { not: { const: "deleted" } } },
+    $defs: { id: { type: "string" } },
+  },
+  { _id: { $oid: "65f0c0ffee0123456789abcd" }, createdAt: { $date: "2024-05-01T00:00:00Z" }, total: { $numberDecimal: "19.99" } },
+  {
+    query: "query Orders($where: OrderFilter, $first: Int) { orders(where: $where, first: $first) { id total } }",
+    variables: { where: { status: "open" }, first: 10 },
+  },
+  {
+    subject: "Delivery notes",
+    message: "Hi,\r\nName: Jane O'Brien\r\nAddress: 12 Main St\nNote: leave at the door\n\nThanks!",
+  },
   "a plain text body: Rock 'n' roll; select the union rate",
 ];
 
@@ -386,4 +422,5 @@ export const BENIGN_FORM_BODIES: ReadonlyArray<Record<string, string | string[]>
   { username: "jane_doe", password: "p@ss' OR w0rd!", remember: "1" },
   { address: "Apt #4, 12 O'Connell Street\nDublin 1", phone: "+353 1 234 5678", notes: "Gate code: 1234#" },
   { comment: "5 stars -- would buy again; the 'select' edition is worth it", rating: "5" },
+  { message: "Order: 12345\r\nReason: damaged box\r\nContact: jane@example.com", template: "Hi {{name}}, thanks!" },
 ];

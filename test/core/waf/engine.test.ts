@@ -98,6 +98,26 @@ describe("WAF locations", () => {
     assert.equal(inspect({ body: { filters: { "' or 1=1--": true } } })?.location, 'body:$.filters["\' or 1=1--"]');
   });
 
+  it("reads a body key that is a MongoDB operator as NoSQL injection, $where as code", () => {
+    const login = { username: "admin", password: { $ne: null } };
+    assert.deepEqual([inspect({ body: login })?.ruleId, inspect({ body: login })?.location], ["nosqli-002", "body:$.password.$ne"]);
+    assert.equal(inspect({ body: { $where: "sleep(5000) || true" } })?.ruleId, "nosqli-001");
+    assert.equal(inspect({ body: { $or: [{ a: 1 }, { b: 2 }] } })?.ruleId, "nosqli-002");
+    // Operators as the qs and body-parser extended syntax spells them, in a query and in a form.
+    assert.equal(inspect({ query: "user%5B%24ne%5D=x&password%5B%24regex%5D=.*" })?.ruleId, "nosqli-002");
+    assert.equal(inspect({ body: { "password[$regex]": ".*" } })?.ruleId, "nosqli-002");
+    // Other "$" names do nothing to a query: JSON Schema, MongoDB Extended JSON, OData.
+    assert.equal(inspect({ body: { $schema: "x", $ref: "#/a", _id: { $oid: "65f0" } }, query: "%24filter=a+gt+1" }), null);
+  });
+
+  it("reads a line break before a header as response splitting in the path, query and headers, not in a body", () => {
+    assert.equal(inspect({ path: "/go%0d%0aSet-Cookie:admin=1" })?.ruleId, "crlf-001");
+    assert.equal(inspect({ query: "lang=en%0aLocation:%20//evil.example" })?.ruleId, "crlf-001");
+    assert.deepEqual(inspect({ headers: { "x-return-to": "/%0d%0aSet-Cookie:admin=1" } })?.location, "header:x-return-to");
+    assert.equal(inspect({ body: { note: "Order: 1\r\nReason: damaged" } }), null);
+    assert.equal(inspect({ body: "Order: 1\r\nReason: damaged" }), null);
+  });
+
   it("reports a string body as $", () => {
     assert.equal(inspect({ body: "name=x&q=<script>" })?.location, "body:$");
   });

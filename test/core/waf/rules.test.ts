@@ -9,9 +9,18 @@ import { BENIGN_TEXTS } from "./benign-corpus.ts";
 
 const waf = compileWaf();
 const inBody = (text: string): WafMatch | null => waf.inspect({ path: "/", query: "", headers: {}, body: { v: text } });
+const inQuery = (text: string): WafMatch | null => waf.inspect({ path: "/", query: `v=${encodeURIComponent(text)}`, headers: {} });
+/** CRLF rules read only what can reach a response head; every other rule is tried in a body. */
+const inspectFor = (id: string) => (id.startsWith("crlf-") ? inQuery : inBody);
 
 /** rule id → [an attack it catches, prose next to it that must pass]. */
 const CASES: Record<string, [attack: string, nearMiss: string]> = {
+  "nosqli-001": ['{"$where": "this.role == 1"}', "($where: UserFilter) is a GraphQL variable"],
+  "nosqli-002": ["password[$ne]=", "price[gte]=10 costs $5 in total; $in or $out?"],
+  "ssti-001": ["{{4*4}}", "Dear {{name}}, your order {{ order.id }} has shipped"],
+  "ssti-002": ["${7*7}", "Your total is ${total} (${count} items)"],
+  "ssti-003": ["{% import os %}", "{% if user %}Hello{% endif %}"],
+  "crlf-001": ["%0d%0aSet-Cookie:admin=1", "line one\nline two"],
   "sqli-001": ["1' or 1=1", "Order 1 or 2 units = fine"],
   "sqli-002": ["x' or 'a'='a", "Tickets for 'A' or 'B' = same price"],
   "sqli-003": ["admin' or true--", "Is it 'fake' or real?"],
@@ -58,7 +67,7 @@ describe("WAF rules", () => {
     const rules = listWafRules();
     assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
     for (const rule of rules) {
-      assert.match(rule.id, /^(sqli|xss|cmdi|ssrf|traversal)-\d{3}$/);
+      assert.match(rule.id, /^(sqli|nosqli|xss|ssti|cmdi|ssrf|crlf|traversal)-\d{3}$/);
       assert.equal(rule.id.split("-")[0], rule.class);
       assert.match(rule.cwe, /^CWE-\d+$/);
       assert.ok(rule.description.length > 10);
@@ -71,8 +80,8 @@ describe("WAF rules", () => {
 
   for (const [id, [attack, nearMiss]] of Object.entries(CASES)) {
     it(`${id} catches ${JSON.stringify(attack)} and lets ${JSON.stringify(nearMiss)} through`, () => {
-      assert.equal(inBody(attack)?.ruleId, id);
-      assert.equal(inBody(nearMiss), null);
+      assert.equal(inspectFor(id)(attack)?.ruleId, id);
+      assert.equal(inspectFor(id)(nearMiss), null);
     });
   }
 });

@@ -19,7 +19,8 @@ export interface JwksServer {
   /** JWKS requests served so far. */
   hits(): number;
   /** Signs with a published key (the RS256 one unless alg says ES256). */
-  sign(claims?: JWTPayload, options?: { alg?: "RS256" | "ES256"; exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string }): Promise<string>;
+  /** `typ` null leaves the header without one; the default is "JWT". */
+  sign(claims?: JWTPayload, options?: { alg?: "RS256" | "ES256"; exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string; typ?: string | null }): Promise<string>;
   /** Makes a key without publishing it: a token signed with it names a kid the JWKS lacks. */
   unpublishedKey(kid: string): Promise<SigningKey>;
   signWith(key: SigningKey, claims?: JWTPayload): Promise<string>;
@@ -54,10 +55,11 @@ export async function startJwksServer(): Promise<JwksServer> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
-  const signWith = (key: SigningKey, claims: JWTPayload = {}, o: { exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string } = {}) => {
+  const signWith = (key: SigningKey, claims: JWTPayload = {}, o: { exp?: number; nbf?: number; iat?: number; iss?: string; aud?: string; typ?: string | null } = {}) => {
     const now = Math.floor(Date.now() / 1000);
+    const typ = o.typ === undefined ? "JWT" : o.typ;
     const jwt = new SignJWT({ sub: "user-1", ...claims })
-      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, ...(typ === null ? {} : { typ }) })
       .setIssuer(o.iss ?? ISSUER)
       .setAudience(o.aud ?? AUDIENCE)
       .setIssuedAt(o.iat ?? now)

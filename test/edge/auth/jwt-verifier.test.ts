@@ -90,6 +90,18 @@ describe("JwtVerifier with a JWKS", () => {
     }
   });
 
+  it("refuses a token typed for another purpose, replayed as an access token (RFC 8725 §3.11)", async () => {
+    for (const typ of ["dpop+jwt", "secevent+jwt", "application/logout+jwt", "id_token+jwt", "JOSE", "jwt; charset=x"]) {
+      assert.equal(reason(await verifier.verify(await jwks.sign({}, { typ }))), "wrong token type", typ);
+    }
+  });
+
+  it("accepts a token typed as a JWT or an access token in any case and spelling, or untyped (RFC 7515 §4.1.9)", async () => {
+    for (const typ of ["JWT", "jwt", "application/jwt", "at+jwt", "AT+JWT", "application/at+JWT", null]) {
+      assert.ok((await verifier.verify(await jwks.sign({}, { typ }))).ok, String(typ));
+    }
+  });
+
   it("refuses a wrong issuer or audience", async () => {
     assert.equal(reason(await verifier.verify(await jwks.sign({}, { iss: "https://evil.example/" }))), "wrong issuer");
     assert.equal(reason(await verifier.verify(await jwks.sign({}, { aud: "another-app" }))), "wrong audience");
