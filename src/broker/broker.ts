@@ -185,6 +185,9 @@ export class Broker {
       if (e instanceof BulwarkError && e.code === "BWK_INVALID_ARGUMENT" && typeof e.extra["rule"] === "string") {
         this.#deps.records.keyRefused(call.owner, call.invocationId, action, resource, e.extra["rule"]);
       }
+      if (e instanceof BulwarkError && e.code === "BWK_LIMIT_EXCEEDED" && e.extra["reason"] === "quota") {
+        this.#deps.records.quotaExceeded(call.owner, call.invocationId, action, resource, e.extra);
+      }
       if (e instanceof BulwarkError && e.code === "BWK_LIMIT_EXCEEDED" && e.extra["reason"] === "invoke-depth") {
         this.#deps.records.invokeTooDeep(call.owner, call.invocationId, resource, Number(e.extra["depth"]), Number(e.extra["limit"]));
       }

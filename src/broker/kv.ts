@@ -1,12 +1,14 @@
 // KV as the broker serves it. `namespace` is the resource policy evaluation returned, so under
 // tenant isolation it already is `tenants/<tenant>/<name>`: this file never builds a partition
 // from anything the function sent. Keys are checked by core/keys.ts; each value is sealed under
-// its own data key with the AAD binding app, namespace and key.
+// its own data key with the AAD binding app, namespace and key. A tenant's partition also counts
+// toward its namespace as a whole (limits.ts sharedQuotaOf).
 import { BulwarkError } from "../core/errors.ts";
 import { validateKvKey, validateKvPrefix } from "../core/keys.ts";
+import { partitionedName } from "../core/policy/index.ts";
 import type { KvStore } from "../store/kv.ts";
 import { kvContext } from "./crypto/context.ts";
-import type { BrokerLimits } from "./limits.ts";
+import { type BrokerLimits, sharedQuotaOf } from "./limits.ts";
 import { requireApp, type Sealer } from "./sealing.ts";
 
 export class KvService {
@@ -38,13 +40,14 @@ export class KvService {
       throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the KV value is ${bytes.length} bytes; the limit is ${this.#limits.kvValueMaxBytes}`);
     }
     const app = requireApp(this.#app());
-    this.#store.put(namespace, key, this.#sealer.seal(bytes, kvContext(app, namespace, key)), bytes.length, this.#limits.kvQuota);
+    const quota = this.#limits.kvQuota;
+    this.#store.put(namespace, key, this.#sealer.seal(bytes, kvContext(app, namespace, key)), bytes.length, quota, sharedQuotaOf(namespace, quota, this.#limits));
     return null;
   }
 
   delete(namespace: string, key: unknown): null {
     validateKvKey(key);
-    this.#store.delete(namespace, key);
+    this.#store.delete(namespace, key, partitionedName(namespace));
     return null;
   }
 

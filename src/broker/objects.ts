@@ -4,9 +4,10 @@
 // base64, checked strictly: a body that does not decode exactly is refused, not guessed at.
 import { BulwarkError } from "../core/errors.ts";
 import { validateObjectKey, validateObjectPrefix } from "../core/keys.ts";
+import { partitionedName } from "../core/policy/index.ts";
 import type { ObjectStore } from "../store/objects.ts";
 import { objectContext } from "./crypto/context.ts";
-import type { BrokerLimits } from "./limits.ts";
+import { type BrokerLimits, sharedQuotaOf } from "./limits.ts";
 import { requireApp, type Sealer } from "./sealing.ts";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -43,13 +44,14 @@ export class ObjectService {
     const bytes = Buffer.from(bodyBase64, "base64");
     if (bytes.length > max) throw new BulwarkError("BWK_LIMIT_EXCEEDED", `the object is ${bytes.length} bytes; the limit is ${max}`);
     const app = requireApp(this.#app());
-    this.#store.put(bucket, key, this.#sealer.seal(bytes, objectContext(app, bucket, key)), bytes.length, this.#limits.objectQuota);
+    const quota = this.#limits.objectQuota;
+    this.#store.put(bucket, key, this.#sealer.seal(bytes, objectContext(app, bucket, key)), bytes.length, quota, sharedQuotaOf(bucket, quota, this.#limits));
     return null;
   }
 
   delete(bucket: string, key: unknown): null {
     validateObjectKey(key);
-    this.#store.delete(bucket, key);
+    this.#store.delete(bucket, key, partitionedName(bucket));
     return null;
   }
 

@@ -4,6 +4,7 @@
 // refusals are high-volume under attack, so their audit records are batched off the call path,
 // like security events, and written at once past a bound.
 import type { Logger } from "pino";
+import { RepeatSampler } from "../core/repeat-sampler.ts";
 import type { AuditEntry, AuditLog } from "../security/audit/index.ts";
 import type { Severity } from "../security/events.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
@@ -37,6 +38,8 @@ export class BrokerRecords {
   readonly #audit: Pick<AuditLog, "append" | "appendBatch">;
   readonly #log: Logger | undefined;
   readonly #durable: GroupCommit;
+  /** Writes into a full namespace come in floods: one event per window (core/repeat-sampler.ts). */
+  readonly #quotaRepeats = new RepeatSampler();
   #pending: AuditEntry[] = [];
   #scheduled = false;
 
@@ -126,6 +129,35 @@ export class BrokerRecords {
       details,
     });
     this.#queueAudit({ actor: { type: "function", id: owner.function }, action: "invoke.depth_exceeded", target: `invoke:${callee}`, outcome: "denied", requestId, details });
+  }
+
+  /**
+   * A KV or object write refused by a quota (store/sqlite/usage.ts `extra`): a partition or a whole
+   * namespace full, or a namespace holding its limit of tenants' partitions, the sign of a caller
+   * inventing tenants to multiply its quota (CWE-770). The tenant is left out of the fold's key:
+   * made-up tenants must not each be an event of their own.
+   */
+  quotaExceeded(owner: CallOwner, requestId: string | null, action: string, resource: string, quota: Record<string, unknown>, now = Date.now()): void {
+    const suppressed = this.#quotaRepeats.admit(`${owner.function}|${action}|${resource}|${String(quota["quota"])}|${String(quota["scope"])}`, now);
+    if (suppressed === undefined) return;
+    const details = {
+      action,
+      resource,
+      quota: quota["quota"],
+      scope: quota["scope"],
+      limit: quota["limit"],
+      version: owner.version,
+      ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }),
+      ...(suppressed === 0 ? {} : { suppressed }),
+    };
+    this.#events.record({
+      type: "broker.quota_exceeded",
+      severity: quota["scope"] === "partition" ? "low" : "medium",
+      function: owner.function,
+      reason: `${action} on ${resource} refused: ${String(quota["scope"])} ${String(quota["quota"])} quota of ${String(quota["limit"])}`,
+      ...(requestId === null ? {} : { requestId }),
+      details,
+    });
   }
 
   /** A TLS verification failure on egress: a misconfigured peer, or someone in the middle. */

@@ -7,7 +7,7 @@ import { isIP } from "node:net";
 import { BulwarkError } from "../core/errors.ts";
 import type { Manifest } from "../core/manifest/types.ts";
 import { parseEgressGrant } from "../core/policy/egress-grant.ts";
-import { blockedReason } from "../broker/egress/blocked-addresses.ts";
+import { blockedReason } from "../core/blocked-addresses.ts";
 
 export function refusePrivateEgressInDev(manifest: Manifest): void {
   for (const fn of Object.values(manifest.functions)) {

@@ -57,6 +57,8 @@ export interface PlatformConfig {
   sparesPerProfile: number;
   idleMs: number;
   bodyLimitBytes: number;
+  /** Tenants' partitions one KV namespace or bucket may hold (`up --tenant-partitions`); default broker/limits.ts. */
+  tenantPartitionsMax?: number;
   log: Logger;
   /** Session lifetime and login backoff (`up --login-lockout`). */
   people?: PeopleOptions;

@@ -6,6 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Logger } from "pino";
 import type { ObservedAuditLog } from "../security/audit/index.ts";
 import type { SecurityEventRecorder } from "../security/recorder.ts";
+import type { RefusedDestination } from "../security/siem/destination.ts";
 import { SiemFeed } from "../security/siem/feed.ts";
 import { SiemOutbox, type TokenSealer } from "../security/siem/outbox.ts";
 import { migrateLegacyTokens } from "../security/siem/token-migration.ts";
@@ -40,6 +41,10 @@ export function startSiem(deps: {
       log.error({ sink }, "SIEM webhook token failed its integrity check; nothing sent to the sink");
       tampered(sink, "failed its integrity check (edited, or copied from another sink)");
     },
+    onDestinationRefused: (refused) => {
+      log.error({ sink: refused.sink, address: refused.address }, "SIEM delivery refused: the sink leads to a link-local or metadata address");
+      recordRefusedDestination(events, refused, "connect");
+    },
     productVersion: deps.productVersion,
     onOverflow: (o) => log.warn({ sink: o.sink, itemId: o.itemId, pending: o.pending }, "SIEM sink outbox full: item not stored for it"),
   });
@@ -66,4 +71,24 @@ export function startSiem(deps: {
   safely(() => feed.pumpAll())();
   outbox.start();
   return outbox;
+}
+
+/**
+ * A SIEM sink that leads to a link-local or cloud metadata address: high, because only someone
+ * reaching for the host's cloud credentials (or a name rebound there) configures one.
+ */
+export function recordRefusedDestination(
+  events: Pick<SecurityEventRecorder, "record">,
+  refused: RefusedDestination,
+  when: "configure" | "connect",
+  request: { clientIp?: string; requestId?: string; principal?: string } = {},
+): void {
+  events.record({
+    type: "siem.destination_refused",
+    severity: "high",
+    reason: `SIEM sink ${refused.sink} refused at ${when}: ${refused.host} is ${refused.address} (${refused.reason})`,
+    route: "control",
+    ...request,
+    details: { sink: refused.sink, host: refused.host, address: refused.address, when },
+  });
 }

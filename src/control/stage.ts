@@ -47,6 +47,7 @@ import { LogWriter } from "./log-writer.ts";
 import { closeServer, listen, urlOf } from "./servers.ts";
 import type { LimitOverrides } from "./limit-overrides.ts";
 import type { Quarantine } from "./quarantine.ts";
+import { takeOverrideRate } from "./override-rate.ts";
 import { openShield, protectionSettings } from "./shield-service.ts";
 import { stageRecords, type StageRecords } from "./stage-records.ts";
 import { refusePrivateEgressInDev } from "./dev-egress.ts";
@@ -59,6 +60,7 @@ export interface StageSettings {
   idleMs: number;
   bodyLimitBytes: number;
   bodyTimeoutMs?: number;
+  tenantPartitionsMax?: number;
 }
 
 /** What a stage is given: its own database and directory, and the platform's shared parts. */
@@ -155,7 +157,11 @@ export class PlatformStage {
       audit: records.audit,
       log,
       app: () => encryptionContextOf(name, state.appName()),
-      run: async (fn, payload, call) => (await invoker.invoke(fn, payload, call)).value,
+      ...(settings.tenantPartitionsMax !== undefined && { limits: { tenantPartitionsMax: settings.tenantPartitionsMax } }),
+      run: async (fn, payload, call) => {
+        takeOverrideRate(shield.shield, records.events, fn, { via: "ctx.invoke", requestId: call.requestId, caller: call.caller.function });
+        return (await invoker.invoke(fn, payload, call)).value;
+      },
     });
     const logs = new LogWriter(state, { secretValues: parts.secretValues });
     const invoker = new Invoker({
@@ -182,6 +188,16 @@ export class PlatformStage {
           ...(requestIds.length > 0 && { requestId: requestIds[0] }),
           reason: `the sandbox was ended: ${detail}`,
           details: { version: owner.version, requestIds, ...(owner.tenant !== undefined && { tenant: owner.tenant }) },
+        });
+      },
+      onCallsRefused: ({ op, requestId, limit, suppressed, ...owner }) => {
+        records.events.record({
+          type: "sandbox.calls_refused",
+          severity: "medium",
+          function: owner.function,
+          ...(requestId !== null && { requestId }),
+          reason: `the sandbox had ${limit} broker calls in flight; further calls (${op} first) were refused`,
+          details: { version: owner.version, op, limit, ...(suppressed > 0 && { suppressed }), ...(owner.tenant !== undefined && { tenant: owner.tenant }) },
         });
       },
       onCall: (call) => broker.broker.handle(call),
@@ -286,6 +302,7 @@ export class PlatformStage {
 
   async invokeDirect(fn: string, event: unknown) {
     const requestId = crypto.randomUUID();
+    takeOverrideRate(this.shield, this.#records.events, fn, { via: "invoke", requestId });
     const result = await this.#invoker.invoke(fn, event ?? {}, { requestId });
     return { requestId, version: result.version, cold: result.cold, durationMs: result.durationMs, result: result.value };
   }

@@ -43,6 +43,8 @@ export interface InvokerConfig {
   onFailure(failure: SandboxOwner & { requestId: string; code: string }): void;
   /** A sandbox ended for writing frames its runtime never sends (sandbox.ts onViolation). */
   onViolation(violation: SandboxOwner & { detail: string; requestIds: string[] }): void;
+  /** A burst of a sandbox's calls refused for too many in flight (sandbox.ts onCallsRefused). */
+  onCallsRefused(refused: SandboxOwner & { op: string; requestId: string | null; limit: number; suppressed: number }): void;
   /** The broker. Without a grant system every capability call is refused (default deny). */
   onCall(call: BrokerCall): Promise<unknown>;
   /**
@@ -279,6 +281,9 @@ export class Invoker {
       // A spare has no owner and runs no function code: only the platform's runtime speaks there.
       onViolation: (violation) => {
         if (binding.owner) config.onViolation({ ...binding.owner, ...violation });
+      },
+      onCallsRefused: (refused) => {
+        if (binding.owner) config.onCallsRefused({ ...binding.owner, ...refused });
       },
     });
   }

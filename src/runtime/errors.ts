@@ -33,6 +33,8 @@ const BY_CODE = new Map<string, new (code: string, message: string) => BrokerErr
   ["BWK_PERMISSION_DENIED", PermissionDenied],
   ["BWK_NOT_FOUND", NotFound],
   ["BWK_LIMIT_EXCEEDED", LimitExceeded],
+  // A callee an operator has rate limited (`bulwark limits set --rate`): a limit like any other.
+  ["BWK_RATE_LIMITED", LimitExceeded],
   ["BWK_INVALID_ARGUMENT", InvalidArgument],
 ]);
 

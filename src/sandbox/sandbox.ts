@@ -9,6 +9,7 @@ import { resolve as resolvePath } from "node:path";
 import type { Duplex } from "node:stream";
 import { BulwarkError } from "../core/errors.ts";
 import type { ErrorCode } from "../core/errors.ts";
+import { RepeatSampler } from "../core/repeat-sampler.ts";
 import { createSandboxCgroup } from "./cgroup.ts";
 import type { SandboxCgroup } from "./cgroup.ts";
 import { SECCOMP_FD, launchCommand } from "./launch.ts";
@@ -75,6 +76,8 @@ export class Sandbox {
   #heapOutOfMemory = false;
   #exit: SandboxExit | undefined;
   #callsInFlight = 0;
+  /** Folds a burst of calls refused past MAX_CALLS_IN_FLIGHT into one onCallsRefused; made at the first. */
+  #refusedCalls: RepeatSampler | undefined;
 
   private constructor(options: SandboxOptions, command: LaunchCommand, cgroup: SandboxCgroup | undefined, workDir: string, bundleDir: string) {
     this.#options = options;
@@ -327,6 +330,7 @@ export class Sandbox {
   async #call(id: number, inv: string | null, op: string, args: unknown[]): Promise<void> {
     let reply: HostMessage;
     if (this.#callsInFlight >= MAX_CALLS_IN_FLIGHT) {
+      this.#callRefused(inv, op);
       reply = { t: "reply", id, ok: false, error: { name: "LimitExceeded", message: "too many calls in flight", code: "BWK_LIMIT_EXCEEDED" } };
     } else {
       this.#callsInFlight++;
@@ -349,6 +353,22 @@ export class Sandbox {
       // A broker value that cannot cross (too large, or not JSON) fails only this call.
       const error = e instanceof FrameError ? { name: "LimitExceeded", message: "the reply is too large", code: "BWK_LIMIT_EXCEEDED" } : wireErrorOf(e);
       this.#send({ t: "reply", id, ok: false, error });
+    }
+  }
+
+  /**
+   * A call refused for the in-flight cap: code in the sandbox flooding the broker (CWE-770). Said
+   * once per sandbox and window, with the refusals folded since the last time (core/repeat-sampler.ts).
+   */
+  #callRefused(inv: string | null, op: string): void {
+    this.#refusedCalls ??= new RepeatSampler({ maxKeys: 1 });
+    const suppressed = this.#refusedCalls.admit("calls", Date.now());
+    if (suppressed === undefined) return;
+    const invocation = inv === null ? undefined : this.#invocations.get(inv);
+    try {
+      this.#options.onCallsRefused?.({ op: op.slice(0, 64), requestId: invocation?.requestId ?? null, limit: MAX_CALLS_IN_FLIGHT, suppressed });
+    } catch (e) {
+      warnOnce(this.#options, `onCallsRefused failed: ${(e as Error).message}`);
     }
   }
 

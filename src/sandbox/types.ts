@@ -39,6 +39,12 @@ export interface SandboxOptions {
    * invocation is running (`requestIds`: those it was running), so the attempt is always on record.
    */
   onViolation?(violation: { detail: string; requestIds: string[] }): void;
+  /**
+   * Calls refused for passing `limit` in flight at once. Called for the first refusal of a burst
+   * (one per sandbox per window): its op and request (null outside an invocation), and how many
+   * refusals were folded since the previous report.
+   */
+  onCallsRefused?(refused: { op: string; requestId: string | null; limit: number; suppressed: number }): void;
   // Extensions, all optional.
   /** Default /usr/bin/bwrap. */
   bwrapPath?: string;

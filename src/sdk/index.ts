@@ -38,7 +38,8 @@ export interface Context {
   fetch(url: string, init?: RequestInit): Promise<Response>;
   /**
    * Runs a granted function and returns its result. The callee ends by this invocation's deadline;
-   * calls nest at most 8 deep (A→B→A→… included), beyond which this throws LimitExceeded.
+   * calls nest at most 8 deep (A→B→A→… included), beyond which this throws LimitExceeded, as it
+   * does (code BWK_RATE_LIMITED) while an operator's rate override holds the callee back.
    */
   invoke(fn: string, payload: unknown): Promise<unknown>;
   log: { info(...a: unknown[]): void; warn(...a: unknown[]): void; error(...a: unknown[]): void };

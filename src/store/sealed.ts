@@ -12,6 +12,17 @@ export interface Quota {
   maxBytes: number;
 }
 
+/**
+ * The namespace or bucket a tenant's partition is part of (`ledger` for `tenants/<t>/ledger`): a
+ * write to the partition also counts there, against `quota` for everything the namespace holds
+ * (its own keys and every tenant's), and opens at most `maxPartitions` tenants' partitions.
+ */
+export interface SharedQuota {
+  scope: string;
+  quota: Quota;
+  maxPartitions: number;
+}
+
 export interface Usage {
   entries: number;
   bytes: number;

@@ -77,12 +77,16 @@ export interface CiTokenRecord {
   createdAt: number;
   expiresAt: number;
   revokedAt: number | null;
+  /** Why it was revoked (who revoked it, or that its creator was disabled); null while not revoked. */
+  revokedReason: string | null;
 }
 
 export interface CiTokenStore {
-  create(token: Omit<CiTokenRecord, "revokedAt"> & { tokenHash: string }): void;
+  create(token: Omit<CiTokenRecord, "revokedAt" | "revokedReason"> & { tokenHash: string }): void;
   byTokenHash(tokenHash: string): CiTokenRecord | undefined;
   list(): CiTokenRecord[];
   /** False if there is no such token or it was already revoked. */
-  revoke(id: string, now: number): boolean;
+  revoke(id: string, now: number, reason: string): boolean;
+  /** Revokes every token `createdBy` made that is not revoked yet (expired ones too); returns their ids. */
+  revokeCreatedBy(createdBy: string, now: number, reason: string): string[];
 }

@@ -1,17 +1,19 @@
 // Attacks on the control plane as an outside attack suite would try them, each against the real
 // platform over real HTTP: a stolen admin session without a second factor taking over another
 // person's account, a web page reaching the loopback control port (DNS rebinding, cross-site),
-// JSON bodies that are not objects, and the audit log's checkpoints deleted so the whole chain can
-// be rewritten without the signing key. Each asserts the refusal AND its audit record or event.
+// JSON bodies that are not objects, the audit log's checkpoints deleted so the whole chain can
+// be rewritten without the signing key, CI tokens outliving the person who created them, and a
+// stolen session enrolling the thief's authenticator or guessing the enrolment code. Each asserts
+// the refusal AND its audit record or event.
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import { recordHash } from "../../src/security/audit/record-hash.ts";
 import { decodeRecord, RECORD_COLUMNS } from "../../src/security/audit/rows.ts";
 import { cli, manifest, up, writeApp, type RunningPlatform } from "./harness.ts";
-import { addUser, api, controlOf, enrol, login, type Control } from "./people-helpers.ts";
+import { addUser, api, controlOf, enrol, login, totp, type Answer, type Control } from "./people-helpers.ts";
 import { securityEvents } from "./security-events.ts";
 
 const APP = {
@@ -69,7 +71,7 @@ describe("control plane attacks", () => {
 
     // With a second factor shown just now the same admin may.
     const fresh = await login(c, "ada", adaPassword);
-    await enrol(c, fresh);
+    await enrol(c, fresh, adaPassword);
     const reset = await api(c, fresh, "POST", "/v1/users/olaf/reset-password");
     assert.equal(reset.status, 200);
     assert.equal(typeof reset.body.password, "string");
@@ -109,6 +111,38 @@ describe("control plane attacks", () => {
     }
   });
 
+  it("CI tokens stop working when the person who created them is disabled, stay revoked when they are enabled again, and say why in tokens ls (audited)", async () => {
+    const password = await addUser(c, "carla", ["admin"]);
+    const session = await login(c, "carla", password);
+    await enrol(c, session, password);
+    const created = await api(c, session, "POST", "/v1/tokens", { role: "operator", stage: "prod", expiresInSeconds: 3600, name: "carla-pipeline" });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const ciToken = created.body.token as string;
+    const byOthers = await api(c, c.local, "POST", "/v1/tokens", { role: "operator", stage: "prod", expiresInSeconds: 3600 });
+    assert.equal((await api(c, ciToken, "GET", "/v1/functions")).status, 200);
+
+    const disabled = await api(c, c.local, "POST", "/v1/users/carla/disable");
+    assert.deepEqual(disabled.body.ciTokensRevoked, [created.body.id]);
+    const [record] = (await trail(c, "action=users.manage&target=user:carla")).filter((r) => r.details.change === "disable");
+    assert.deepEqual(record?.details.ciTokensRevoked, [created.body.id]);
+
+    const refused = await api(c, ciToken, "GET", "/v1/functions");
+    assert.deepEqual([refused.status, refused.body.code], [401, "BWK_UNAUTHORIZED"]);
+    const event = (await securityEvents(p, "auth.failure")).find((e) => e.requestId === refused.body.requestId);
+    assert.match(event?.reason ?? "", /revoked CI token/);
+    const [refusal] = (await trail(c, "action=functions.list")).filter((r) => r.requestId === refused.body.requestId);
+    assert.deepEqual([refusal?.outcome, refusal?.details.credential], ["denied", "revoked CI token"]);
+
+    // Enabled again, carla gets her roles back, not the token.
+    assert.equal((await api(c, c.local, "POST", "/v1/users/carla/enable")).status, 200);
+    assert.equal((await api(c, ciToken, "GET", "/v1/functions")).status, 401);
+    assert.equal((await api(c, byOthers.body.token as string, "GET", "/v1/functions")).status, 200, "tokens others created are untouched");
+
+    const ls = p.cli(["tokens", "ls"]);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`^${String(created.body.id)}\\s+carla-pipeline\\s+operator\\s+prod\\s+revoked .*\\(its creator carla was disabled\\)$`, "m"));
+  });
+
   it("audit: with every checkpoint deleted the whole chain rewritten without the key is caught, offline and at the next start (critical audit.tampered)", async () => {
     // More records than one checkpoint interval (100), each call audited.
     for (let i = 0; i < 110; i++) await api(c, c.local, "GET", "/v1/auth/whoami");
@@ -135,5 +169,59 @@ describe("control plane attacks", () => {
     const tampered = (await securityEvents(p, "audit.tampered")).filter((e) => e.details?.problem === "checkpoints-deleted");
     assert.equal(tampered.length, 1);
     assert.equal(tampered[0]!.severity, "critical");
+  });
+});
+
+// Each on its own platform with a lockout after 4 failures: a lockout also holds the loopback
+// address every test here calls from.
+describe("MFA enrolment attacks with a stolen session", () => {
+  let p: RunningPlatform;
+  let c: Control;
+
+  beforeEach(async () => {
+    p = await up(writeApp(APP), ["--login-lockout", "4"]);
+    c = controlOf(p);
+  });
+  afterEach(() => p.stop());
+
+  it("a stolen session cannot enrol the thief's authenticator: the password is asked again, and wrong ones are auth.failure events that lock the account out like sign-ins (audited)", async () => {
+    const password = await addUser(c, "nina", ["operator"]);
+    const stolen = await login(c, "nina", password);
+    const noPassword = await api(c, stolen, "POST", "/v1/auth/mfa/enroll");
+    assert.deepEqual([noPassword.status, noPassword.body.code, noPassword.body.secret], [400, "BWK_INVALID_ARGUMENT", undefined]);
+    const guesses: Answer[] = [];
+    for (let i = 0; i < 3; i++) guesses.push(await api(c, stolen, "POST", "/v1/auth/mfa/enroll", { password: `thief-guess-${i}` }));
+    for (const g of guesses) assert.deepEqual([g.status, g.body.code, g.body.secret], [403, "BWK_FORBIDDEN", undefined]);
+    const failures = (await securityEvents(p, "auth.failure")).filter((e) => e.principal === "nina" && e.reason === "MFA enrolment refused: wrong current password");
+    assert.deepEqual(failures.map((e) => e.requestId), guesses.map((g) => g.body.requestId));
+    const [record] = (await trail(c, "actorId=nina&action=mfa.enroll")).filter((r) => r.requestId === guesses[0]!.body.requestId);
+    assert.deepEqual([record?.outcome, record?.details.code], ["denied", "BWK_FORBIDDEN"]);
+    // The 4th wrong password, at sign-in, locks nina out: one count for both routes.
+    assert.equal((await api(c, null, "POST", "/v1/auth/login", { user: "nina", password: "thief-guess-3" })).status, 401);
+    assert.ok((await securityEvents(p, "auth.lockout")).some((e) => e.principal === "nina"));
+    const locked = await api(c, stolen, "POST", "/v1/auth/mfa/enroll", { password });
+    assert.deepEqual([locked.status, locked.body.code, locked.body.secret], [429, "BWK_LIMIT_EXCEEDED", undefined]);
+    const users = (await api(c, c.local, "GET", "/v1/users")).body as unknown as Array<{ name: string; mfaEnrolled: boolean }>;
+    assert.equal(users.find((u) => u.name === "nina")?.mfaEnrolled, false);
+  });
+
+  it("wrong codes while confirming an enrolment are auth.mfa.failure events and lock the account out like step-up codes (audited)", async () => {
+    const password = await addUser(c, "otto", ["operator"]);
+    const session = await login(c, "otto", password);
+    const started = await api(c, session, "POST", "/v1/auth/mfa/enroll", { password });
+    assert.equal(started.status, 200);
+    const secret = started.body.secret as string;
+    const wrong = ["100001", "100002", "100003", "100004", "100005"].filter((code) => code !== totp(secret)).slice(0, 4);
+    const answers: Answer[] = [];
+    for (const code of wrong) answers.push(await api(c, session, "POST", "/v1/auth/mfa/confirm", { code }));
+    for (const a of answers) assert.deepEqual([a.status, a.body.code], [401, "BWK_MFA_REQUIRED"]);
+    const failures = (await securityEvents(p, "auth.mfa.failure")).filter((e) => e.principal === "otto");
+    assert.deepEqual(failures.map((e) => [e.requestId, e.reason]), answers.map((a) => [a.body.requestId, "wrong code for the authenticator being enrolled"]));
+    const [record] = (await trail(c, "actorId=otto&action=mfa.enroll")).filter((r) => r.requestId === answers[0]!.body.requestId);
+    assert.deepEqual([record?.outcome, record?.details.code, record?.details.step], ["denied", "BWK_MFA_REQUIRED", "confirm"]);
+    assert.ok((await securityEvents(p, "auth.lockout")).some((e) => e.principal === "otto"));
+    // Even the right code is refused now: a guesser cannot keep going.
+    const right = await api(c, session, "POST", "/v1/auth/mfa/confirm", { code: totp(secret) });
+    assert.deepEqual([right.status, right.body.code], [429, "BWK_LIMIT_EXCEEDED"]);
   });
 });

@@ -68,7 +68,7 @@ describe("control API over TLS (--control-tls dev --control-host 0.0.0.0)", () =
     const signIn = await as(["login", "--user", "olga"], `${oneTime}\nolga-chose-this\nolga-chose-this\n`);
     assert.equal(signIn.code, 0, signIn.stderr);
     assert.match(signIn.stdout, new RegExp(`signed in to ${control.url} as olga`));
-    const enrolled = await cliEnrol(p.dataDir, config);
+    const enrolled = await cliEnrol(p.dataDir, config, "olga-chose-this");
     assert.equal(enrolled.code, 0, enrolled.stderr);
 
     // Confirming the enrolment was her MFA check: the deploy to prod needs no other within 5 minutes.

@@ -2,12 +2,12 @@
 // and a second quick request to it is refused 429 with Retry-After and a rate.limited event naming
 // the "override" limit, on each of its routes; `limits clear` lifts it. An override only tightens:
 // a rate or concurrency above the deployed one is refused with one line. A developer may not set
-// one (403, audited). An override survives a restart.
+// one (403, audited). An override survives a restart. It also brakes direct invokes and ctx.invoke.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { json, up, writeApp, type RunningPlatform } from "./harness.ts";
 import { addUser, api, cliAs, configDir, controlOf, login, type Control } from "./people-helpers.ts";
-import { eventOf } from "./security-events.ts";
+import { eventOf, securityEvents } from "./security-events.ts";
 
 const APP = {
   "bulwark.yaml": `app: limits
@@ -25,8 +25,19 @@ functions:
     handler: src/which.js
     triggers:
       - http: { method: GET, path: "/which", auth: none }
+  direct:
+    handler: src/hello.js
+  relay:
+    handler: src/relay.js
+    permissions: { invoke: [inner] }
+    triggers:
+      - http: { method: GET, path: "/relay", auth: none }
+  inner:
+    handler: src/hello.js
 `,
   "src/hello.js": "export async function handler() { return { ok: true }; }\n",
+  // Calls inner twice; reports how each call ended.
+  "src/relay.js": "export async function handler(event, ctx) {\n  const outcome = (p) => p.then(() => 'ok', (e) => [e.name, e.code]);\n  return [await outcome(ctx.invoke('inner', {})), await outcome(ctx.invoke('inner', {}))];\n}\n",
   // Names the sandbox that answered; the pause makes concurrent requests overlap.
   "src/which.js": "const sandbox = Math.random();\nexport async function handler() { await new Promise((r) => setTimeout(r, 200)); return { sandbox }; }\n",
 };
@@ -67,6 +78,23 @@ describe("limits: an operator's override tightens a function's limits at run tim
     assert.equal((await p.fetch("/capped")).status, 200, "another function is not braked");
     const listed = await as(operator, ["limits", "ls"]);
     assert.match(listed.stdout, /^hello\s+rate 1\/m\s+by olga at /m);
+  });
+
+  it("attack: the override also brakes `bulwark invoke` and ctx.invoke (429 / LimitExceeded, rate.limited events)", async () => {
+    for (const fn of ["direct", "inner"]) assert.equal((await as(operator, ["limits", "set", fn, "--rate", "1/m"])).code, 0);
+    assert.equal((await as(operator, ["invoke", "direct"])).code, 0);
+    const refused = await as(operator, ["invoke", "direct"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^bulwark: .*direct is rate limited by an operator: retry in \d+ s/);
+    assert.equal(refused.stderr.trim().split("\n").length, 1);
+    const direct = (await securityEvents(p, "rate.limited")).filter((e) => e.function === "direct");
+    assert.deepEqual(direct.map((e) => [e.details?.limit, e.details?.rate, e.details?.via]), [["override", "1/m", "invoke"]]);
+
+    const res = await p.fetch("/relay");
+    assert.equal(res.status, 200);
+    assert.deepEqual(await json(res), ["ok", ["LimitExceeded", "BWK_RATE_LIMITED"]]);
+    const event = await eventOf(p, res, "rate.limited");
+    assert.deepEqual([event?.function, event?.details?.limit, event?.details?.via, event?.details?.caller], ["inner", "override", "ctx.invoke", "relay"]);
   });
 
   it("refuses a looser value with one line, and keeps the override as it was", async () => {

@@ -54,7 +54,7 @@ describe("people: the first admin and the people commands", () => {
   });
 
   it("enrols MFA with a QR code in the terminal and prints recovery codes once", async () => {
-    const enrolled = await cliEnrol(p.dataDir, admin);
+    const enrolled = await cliEnrol(p.dataDir, admin, ADMIN_PASSWORD);
     assert.equal(enrolled.code, 0, enrolled.stderr);
     assert.match(enrolled.stdout, /otpauth:\/\/totp\/Bulwark:admin\?secret=[A-Z2-7]+&issuer=Bulwark/);
     assert.ok((enrolled.stdout.match(/[▀▄█]/g)?.length ?? 0) > 200, "a QR code drawn with block characters");

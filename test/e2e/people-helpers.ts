@@ -69,9 +69,10 @@ export async function login(c: Control, user: string, password: string, code?: s
   return res.body.token as string;
 }
 
-/** Enrols TOTP through the API with the session; the confirmation is an MFA check. */
-export async function enrol(c: Control, token: string): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const started = await api(c, token, "POST", "/v1/auth/mfa/enroll");
+/** Enrols TOTP through the API with the session and the password; the confirmation is an MFA check. */
+export async function enrol(c: Control, token: string, password: string): Promise<{ secret: string; recoveryCodes: string[] }> {
+  const started = await api(c, token, "POST", "/v1/auth/mfa/enroll", { password });
+  if (started.status !== 200) throw new Error(`enrol: ${started.status} ${JSON.stringify(started.body)}`);
   const secret = started.body.secret as string;
   const confirmed = await api(c, token, "POST", "/v1/auth/mfa/confirm", { code: totp(secret) });
   if (confirmed.status !== 200) throw new Error(`enrol: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
@@ -96,10 +97,12 @@ export function cliAs(args: string[], options: { config: string; input?: string;
 
 /**
  * Runs the CLI and answers its questions as they come: `answer` gets the output so far each time
- * the CLI prints, and returns the next line to type (or null to wait).
+ * the CLI prints, and returns the next line to type (or null to wait). `typedAhead` is typed at
+ * once, for a question asked before any output (a prompt on a pipe prints nothing).
  */
-export function cliInteractive(args: string[], config: string, answer: (stdout: string) => string | null): Promise<CliResult> {
+export function cliInteractive(args: string[], config: string, answer: (stdout: string) => string | null, typedAhead?: string): Promise<CliResult> {
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, XDG_CONFIG_HOME: config, BULWARK_TOKEN: "" } });
+  if (typedAhead !== undefined) child.stdin.write(`${typedAhead}\n`);
   let stdout = "";
   let stderr = "";
   const respond = () => {
@@ -111,15 +114,16 @@ export function cliInteractive(args: string[], config: string, answer: (stdout: 
   return collect(child, () => ({ stdout, stderr }));
 }
 
-/** `bulwark mfa enroll` as a person does it: reads the key it shows and types the current code. */
-export function cliEnrol(dataDir: string, config: string): Promise<CliResult> {
+/** `bulwark mfa enroll` as a person does it: types the password, reads the key it shows and types the current code. */
+export function cliEnrol(dataDir: string, config: string, password: string): Promise<CliResult> {
   let answered = false;
-  return cliInteractive(["mfa", "enroll", "--data-dir", dataDir], config, (out) => {
+  const typeCode = (out: string): string | null => {
     const key = /key: ([A-Z2-7]+)\n/.exec(out);
     if (!key || answered) return null;
     answered = true;
     return totp(key[1]!);
-  });
+  };
+  return cliInteractive(["mfa", "enroll", "--data-dir", dataDir], config, typeCode, password);
 }
 
 function collect(child: ChildProcessWithoutNullStreams, seen?: () => { stdout: string; stderr: string }): Promise<CliResult> {

@@ -54,7 +54,7 @@ describe("people: MFA, sessions and CI tokens", () => {
     assert.match(early.stderr, /mfa enroll/);
 
     // Olga enrols from another terminal; this session has still not shown a second factor.
-    const { secret, recoveryCodes } = await enrol(c, await login(c, "olga", olgaPassword));
+    const { secret, recoveryCodes } = await enrol(c, await login(c, "olga", olgaPassword), olgaPassword);
     olgaRecovery = recoveryCodes;
     const retried = await cliAs(["rollback", "hello", "--to", "1", "--data-dir", p.dataDir], { config, input: `${totp(secret, 30_000)}\n` });
     assert.equal(retried.code, 0, retried.stderr);
@@ -74,7 +74,7 @@ describe("people: MFA, sessions and CI tokens", () => {
   it("refuses a replayed code, a code from outside the window and a reused recovery code", async () => {
     const password = await addUser(c, "rita", ["operator"]);
     const token = await login(c, "rita", password);
-    const started = await api(c, token, "POST", "/v1/auth/mfa/enroll");
+    const started = await api(c, token, "POST", "/v1/auth/mfa/enroll", { password });
     const secret = started.body.secret as string;
     const used = totp(secret);
     const confirmed = await api(c, token, "POST", "/v1/auth/mfa/confirm", { code: used });

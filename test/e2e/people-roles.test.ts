@@ -74,8 +74,9 @@ describe("people: the role × action matrix through the real control API", () =>
     await addUser(c, "bystander", []);
     for (const role of ROLES) {
       const name = `${role}-user`;
-      const token = await login(c, name, await addUser(c, name, [role]));
-      await enrol(c, token);
+      const password = await addUser(c, name, [role]);
+      const token = await login(c, name, password);
+      await enrol(c, token, password);
       sessions[role] = token;
     }
   });

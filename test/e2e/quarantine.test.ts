@@ -50,7 +50,7 @@ describe("quarantine: set, refuse, survive a restart, release with step-up", () 
     c = controlOf(p);
     const password = await addUser(c, "olga", ["operator"]);
     olga = await login(c, "olga", password);
-    olgaSecret = (await enrol(c, await login(c, "olga", password))).secret;
+    olgaSecret = (await enrol(c, await login(c, "olga", password), password)).secret;
     developer = await login(c, "dave", await addUser(c, "dave", ["developer"]));
   });
   after(() => p.stop());

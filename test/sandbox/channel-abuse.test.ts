@@ -53,7 +53,8 @@ describe("garbage on the channel from a malicious handler", () => {
 });
 
 describe("a sandbox flooding the platform", () => {
-  it("gets LimitExceeded for broker calls past the in-flight cap instead of unbounded work", async () => {
+  it("gets LimitExceeded for broker calls past the in-flight cap instead of unbounded work, reported once per burst", async () => {
+    const reports: Array<{ op: string; requestId: string | null; limit: number; suppressed: number }> = [];
     let open = 0;
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -71,11 +72,15 @@ describe("a sandbox flooding the platform", () => {
           await gate;
           return "v";
         },
+        onCallsRefused: (r) => reports.push(r),
       },
     );
-    const results = (await sandbox.invoke(null, context(), 10_000)) as string[];
+    const ctx = context();
+    const results = (await sandbox.invoke(null, ctx, 10_000)) as string[];
     assert.equal(results.filter((r) => r === "ok").length, 64);
     assert.equal(results.filter((r) => r === "LimitExceeded").length, 16);
+    // 16 refusals, one report naming the request: the rest are folded into the sandbox's next one.
+    assert.deepEqual(reports, [{ op: "kv.get", requestId: ctx.requestId, limit: 64, suppressed: 0 }]);
   });
 
   it("cuts a never-ending stdout line into bounded log entries", async () => {

@@ -9,7 +9,7 @@
 //   (not through a wildcard) and the port is not 443: cleartext to a service the operator named
 //   on purpose (an internal 10.0.0.5:8080), never a downgrade of a TLS endpoint (CWE-319).
 // - Credentials in the URL are refused (CWE-598): they would end up in logs; send a header.
-// - A name that resolves to ANY refused address (blocked-addresses.ts) is refused, even if its
+// - A name that resolves to ANY refused address (core/blocked-addresses.ts) is refused, even if its
 //   other addresses are public. Such an address is allowed only when a grant names that exact
 //   IP literal and port, so an operator can open `10.0.0.5:8080` and nothing else.
 // - Hosts are compared as WHATWG URL normalizes them: decimal, octal and hex IPv4 spellings
@@ -19,7 +19,7 @@ import { promises as dns } from "node:dns";
 import { isIP } from "node:net";
 import { BulwarkError } from "../../core/errors.ts";
 import { type EgressGrant, egressResource, grantCovers, parseEgressGrant, parseEgressTarget } from "../../core/policy/index.ts";
-import { blockedReason } from "./blocked-addresses.ts";
+import { blockedReason } from "../../core/blocked-addresses.ts";
 
 /** dns.promises.lookup with `all: true`; a test may pass its own. */
 export type LookupAll = (hostname: string, options: { all: true }) => Promise<Array<{ address: string; family: number }>>;

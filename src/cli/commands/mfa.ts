@@ -18,7 +18,10 @@ export const mfa: Command = {
     const client = clientFor(args, env);
     const prompter = prompterOf(env);
     if (sub === "enroll") {
-      const { secret, uri } = await client.request<{ secret: string; uri: string }>("POST", "/v1/auth/mfa/enroll");
+      // The server asks for the password again: a session alone must not be able to enrol a device.
+      const password = await prompter.ask("password: ", { secret: true });
+      if (!password) throw new BulwarkError("BWK_USAGE", "mfa enroll: no password given; nothing was changed");
+      const { secret, uri } = await client.request<{ secret: string; uri: string }>("POST", "/v1/auth/mfa/enroll", { password });
       print(env.stdout, "scan this with your authenticator app (or add the key by hand):");
       print(env.stdout, await QRCode.toString(uri, { type: "terminal", small: true }));
       print(env.stdout, uri);

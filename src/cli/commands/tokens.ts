@@ -48,7 +48,8 @@ export const tokens: Command = {
       if (args.values.json) return print(env.stdout, JSON.stringify(all, null, 2));
       print(env.stdout, `${"ID".padEnd(16)} ${"NAME".padEnd(20)} ${"ROLE".padEnd(10)} ${"STAGE".padEnd(6)} ${"STATUS".padEnd(8)} EXPIRES`);
       for (const t of all) {
-        print(env.stdout, `${t.id.padEnd(16)} ${t.name.padEnd(20)} ${t.role.padEnd(10)} ${t.stage.padEnd(6)} ${t.status.padEnd(8)} ${t.expiresAt}`);
+        const why = t.revokedReason === undefined ? "" : `  (${t.revokedReason})`;
+        print(env.stdout, `${t.id.padEnd(16)} ${t.name.padEnd(20)} ${t.role.padEnd(10)} ${t.stage.padEnd(6)} ${t.status.padEnd(8)} ${t.expiresAt}${why}`);
       }
       return;
     }

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { pino } from "pino";
+import { DEFAULT_LIMITS } from "../../broker/limits.ts";
 import { buildApp } from "../../control/build.ts";
 import { BulwarkError } from "../../core/errors.ts";
 import { Platform } from "../../control/platform.ts";
@@ -29,6 +30,7 @@ export const up: Command = {
     "insecure-no-sandbox": { type: "boolean" },
     spares: { type: "string" },
     "login-lockout": { type: "string" },
+    "tenant-partitions": { type: "string" },
     otlp: { type: "string" },
     "master-key-file": { type: "string" },
     ...GATE_OPTIONS,
@@ -43,6 +45,7 @@ export const up: Command = {
     "insecure-no-sandbox": "run functions WITHOUT an OS sandbox (development only; warns at every start)",
     "login-lockout": "failed sign-ins per user or address before a 15-minute lockout (default 10)",
     spares: "pre-started empty sandboxes kept per sandbox profile, for fast cold starts (default 2)",
+    "tenant-partitions": "tenants' partitions one KV namespace or bucket may hold under isolation: tenant (default 10000)",
     otlp: "export OpenTelemetry traces over OTLP/HTTP (JSON) to this URL, e.g. http://127.0.0.1:4318/v1/traces",
     "master-key-file": "the master key (32 bytes in base64, mode 0600); default: $BULWARK_MASTER_KEY, else DATA/keys/master.key",
     ...GATE_HELP,
@@ -72,6 +75,7 @@ export const up: Command = {
       nodePath: process.execPath,
       insecureNoSandbox: args.values["insecure-no-sandbox"] === true,
       sparesPerProfile: intOption("spares", args.values.spares, 2, 16),
+      tenantPartitionsMax: intOption("tenant-partitions", args.values["tenant-partitions"], DEFAULT_LIMITS.tenantPartitionsMax, 1_000_000),
       idleMs: 5 * 60_000,
       bodyLimitBytes: 1024 * 1024,
       log,

@@ -46,8 +46,9 @@ export const users: Command = {
         return;
       }
       case "disable": {
-        const u = await client.request<UserView & { sessionsRevoked: number }>("POST", path("disable"));
-        return print(env.stdout, `disabled ${u.name} (${u.sessionsRevoked} session(s) ended)`);
+        const u = await client.request<UserView & { sessionsRevoked: number; ciTokensRevoked: string[] }>("POST", path("disable"));
+        const tokens = u.ciTokensRevoked.length === 0 ? "" : `, ${u.ciTokensRevoked.length} CI token(s) they created revoked`;
+        return print(env.stdout, `disabled ${u.name} (${u.sessionsRevoked} session(s) ended${tokens})`);
       }
       case "enable":
         return print(env.stdout, `enabled ${(await client.request<UserView>("POST", path("enable"))).name}`);

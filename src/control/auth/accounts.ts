@@ -46,13 +46,24 @@ export class AccountService {
     return this.#view(name);
   }
 
-  /** Disables the account and ends its sessions at once. */
-  disable(name: string): UserView & { sessionsRevoked: number } {
+  /**
+   * Disables the account, ends its sessions and revokes the CI tokens it created, at once.
+   *
+   * The tokens are revoked now rather than checked against their creator on each use: a disable
+   * often follows a suspected compromise, and tokens minted from that account are suspect too, so
+   * re-enabling the person must not quietly bring them back (a new token is one step-up call
+   * away). Revoking is also one audited act whose result `tokens ls` shows with its reason,
+   * where a per-use check would leave tokens listed as active that no longer work.
+   */
+  disable(name: string): UserView & { sessionsRevoked: number; ciTokensRevoked: string[] } {
     this.#existing(name);
     this.#keepAnAdmin(name);
+    const now = this.#deps.now();
     this.#deps.users.setDisabled(name, true);
-    const sessionsRevoked = this.#deps.sessions.revokeAllOf(name, this.#deps.now());
-    return { ...this.#view(name), sessionsRevoked };
+    const sessionsRevoked = this.#deps.sessions.revokeAllOf(name, now);
+    // A token names its creator as the audit trail names a person (routes/users.ts `by`).
+    const ciTokensRevoked = this.#deps.ciTokens.revokeCreatedBy(`user:${name}`, now, `its creator ${name} was disabled`);
+    return { ...this.#view(name), sessionsRevoked, ciTokensRevoked };
   }
 
   enable(name: string): UserView {

@@ -1,5 +1,6 @@
 // CI tokens: bearer tokens for pipelines, each scoped to one role and one stage and expiring.
-// The token is in the create answer only; the platform keeps its SHA-256.
+// The token is in the create answer only; the platform keeps its SHA-256. A revoked token keeps
+// why (who revoked it, or that its creator was disabled: accounts.ts) for `tokens ls`.
 import { randomBytes } from "node:crypto";
 import { BulwarkError } from "../../core/errors.ts";
 import { generateToken, hashToken } from "../../core/people/tokens.ts";
@@ -22,6 +23,7 @@ export interface CiTokenView {
   createdAt: string;
   expiresAt: string;
   status: "active" | "expired" | "revoked";
+  revokedReason?: string;
 }
 
 export class CiTokenService {
@@ -57,15 +59,15 @@ export class CiTokenService {
       expiresAt: now + seconds * 1000,
     };
     this.#deps.ciTokens.create({ ...record, tokenHash: hashToken(token) });
-    return { ...this.#view({ ...record, revokedAt: null }), token };
+    return { ...this.#view({ ...record, revokedAt: null, revokedReason: null }), token };
   }
 
   list(): CiTokenView[] {
     return this.#deps.ciTokens.list().map((t) => this.#view(t));
   }
 
-  revoke(id: string): CiTokenView {
-    if (!this.#deps.ciTokens.revoke(id, this.#deps.now())) {
+  revoke(id: string, revokedBy: string): CiTokenView {
+    if (!this.#deps.ciTokens.revoke(id, this.#deps.now(), `revoked by ${revokedBy}`)) {
       throw new BulwarkError("BWK_NOT_FOUND", `no active CI token with id "${id}"`);
     }
     const token = this.#deps.ciTokens.list().find((t) => t.id === id)!;
@@ -83,6 +85,7 @@ export class CiTokenService {
       createdAt: new Date(t.createdAt).toISOString(),
       expiresAt: new Date(t.expiresAt).toISOString(),
       status,
+      ...(t.revokedReason === null ? {} : { revokedReason: t.revokedReason }),
     };
   }
 }

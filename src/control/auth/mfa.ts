@@ -6,6 +6,7 @@ import { STEP_UP_WINDOW_MS } from "../../core/people/roles.ts";
 import { generateTotpSecret, otpauthUri, verifyTotp } from "../../core/people/totp.ts";
 import type { PeopleDeps, RequestFacts } from "./deps.ts";
 import type { Principal } from "./principal.ts";
+import { isPasswordText, provePassword } from "./reauth.ts";
 import type { LoginThrottle } from "./throttle.ts";
 
 type Person = Extract<Principal, { kind: "user" }>;
@@ -24,26 +25,40 @@ export class MfaService {
   }
 
   /**
-   * Hands out a new secret, pending until a code from it is confirmed. Replacing an enrolled
-   * authenticator needs a fresh MFA check: a stolen session must not swap in the thief's device.
+   * Hands out a new secret, pending until a code from it is confirmed. A stolen session must not
+   * enrol the thief's device: the account's password is asked again (for an account without MFA
+   * yet it is the only thing a session thief lacks), and replacing an enrolled authenticator also
+   * needs a fresh MFA check. The password is asked here, not at confirm, because this answer
+   * reveals the secret; confirming needs a code from that secret.
    */
-  enroll(person: Person): { secret: string; uri: string } {
+  async enroll(person: Person, password: unknown, facts: RequestFacts): Promise<{ secret: string; uri: string }> {
     const user = this.#person(person.name);
     if (user.mfaEnrolled && !this.#recent(person.mfaAt)) {
       throw new BulwarkError("BWK_STEP_UP_REQUIRED", "replacing your authenticator needs an MFA check first: run `bulwark mfa verify`");
     }
+    if (!isPasswordText(password)) throw new BulwarkError("BWK_INVALID_ARGUMENT", "enrolling an authenticator needs {password}: your current password");
+    await provePassword(this.#deps, this.#throttle, user.name, password, facts, "MFA enrolment");
     const secret = generateTotpSecret();
     this.#deps.users.setPendingTotp(user.name, secret);
     return { secret, uri: otpauthUri({ account: user.name, secret }) };
   }
 
-  /** Confirms the pending secret with a code from it; returns recovery codes, shown only this once. */
-  confirm(person: Person, code: unknown): { recoveryCodes: string[] } {
+  /**
+   * Confirms the pending secret with a code from it; returns recovery codes, shown only this once.
+   * A wrong code is throttled and recorded like a failed step-up code: it is a 6-digit guess all the same.
+   */
+  confirm(person: Person, code: unknown, facts: RequestFacts): { recoveryCodes: string[] } {
     const totp = this.#deps.users.totp(person.name);
     if (!totp?.pending) throw new BulwarkError("BWK_INVALID_ARGUMENT", "no enrolment is waiting for a code: run `bulwark mfa enroll` first");
+    this.#throttle.check(person.name, facts);
     const now = this.#deps.now();
     const result = typeof code === "string" ? verifyTotp(totp.pending, code, now) : { ok: false as const };
-    if (!result.ok) throw new BulwarkError("BWK_MFA_REQUIRED", "that code does not match the new authenticator (check its clock)");
+    if (!result.ok) {
+      this.#throttle.fail(person.name, facts);
+      this.reportFailure(person.name, "wrong code for the authenticator being enrolled", facts);
+      throw new BulwarkError("BWK_MFA_REQUIRED", "that code does not match the new authenticator (check its clock)");
+    }
+    this.#throttle.succeed(person.name);
     const recoveryCodes = generateRecoveryCodes(RECOVERY_CODES);
     if (!this.#deps.users.confirmTotp(person.name, result.step, recoveryCodes.map(hashRecoveryCode))) {
       throw new BulwarkError("BWK_INVALID_ARGUMENT", "the enrolment was replaced meanwhile: run `bulwark mfa enroll` again");

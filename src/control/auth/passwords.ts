@@ -2,13 +2,13 @@
 // must pass the length policy (NIST SP 800-63B §5.1.1.2) and differ, and every other session of
 // the account ends, so a session opened with the old password does not outlive it.
 import { BulwarkError } from "../../core/errors.ts";
-import { checkPasswordPolicy, hashPassword, verifyPassword } from "../../core/people/password.ts";
+import { checkPasswordPolicy, hashPassword } from "../../core/people/password.ts";
 import type { PeopleDeps, RequestFacts } from "./deps.ts";
 import type { Principal } from "./principal.ts";
+import { isPasswordText, provePassword } from "./reauth.ts";
 import type { LoginThrottle } from "./throttle.ts";
 
 type Person = Extract<Principal, { kind: "user" }>;
-const MAX_FIELD = 1024;
 
 export class PasswordService {
   readonly #deps: PeopleDeps;
@@ -21,27 +21,11 @@ export class PasswordService {
 
   async change(person: Person, body: unknown, facts: RequestFacts): Promise<{ changed: true; otherSessionsEnded: number }> {
     const b = (body ?? {}) as Record<string, unknown>;
-    const text = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_FIELD;
-    if (!text(b.current) || !text(b.new)) throw new BulwarkError("BWK_INVALID_ARGUMENT", "a password change needs {current, new} strings");
+    if (!isPasswordText(b.current) || !isPasswordText(b.new)) throw new BulwarkError("BWK_INVALID_ARGUMENT", "a password change needs {current, new} strings");
     const policy = checkPasswordPolicy(b.new);
     if (!policy.ok) throw new BulwarkError("BWK_INVALID_ARGUMENT", policy.message);
     if (b.new === b.current) throw new BulwarkError("BWK_INVALID_ARGUMENT", "the new password must differ from the current one");
-    this.#throttle.check(person.name, facts);
-    const user = this.#deps.users.get(person.name);
-    if (!user || !(await verifyPassword(b.current, user.passwordHash))) {
-      this.#throttle.fail(person.name, facts);
-      this.#deps.events.record({
-        type: "auth.failure",
-        severity: "medium",
-        reason: "password change refused: wrong current password",
-        principal: person.name,
-        clientIp: facts.clientIp,
-        requestId: facts.requestId,
-        route: "control",
-      });
-      throw new BulwarkError("BWK_FORBIDDEN", "the current password is wrong");
-    }
-    this.#throttle.succeed(person.name);
+    await provePassword(this.#deps, this.#throttle, person.name, b.current, facts, "password change");
     this.#deps.users.setPasswordHash(person.name, await hashPassword(b.new), false);
     const otherSessionsEnded = this.#deps.sessions.revokeAllOf(person.name, this.#deps.now(), person.sessionId);
     return { changed: true, otherSessionsEnded };

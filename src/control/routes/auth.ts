@@ -32,7 +32,11 @@ export const authRoutes: ControlRoute[] = [
     method: "POST",
     pattern: /^\/v1\/auth\/mfa\/enroll$/,
     action: "mfa.enroll",
-    handle: (r) => r.platform.people.mfa.enroll(person(r)),
+    handle: async (r) => {
+      const { password } = (await r.body(SMALL_BODY)) as { password?: unknown };
+      r.audit.details = { step: "start" };
+      return r.platform.people.mfa.enroll(person(r), password, facts(r));
+    },
   },
   {
     method: "POST",
@@ -41,7 +45,7 @@ export const authRoutes: ControlRoute[] = [
     handle: async (r) => {
       const { code } = (await r.body(SMALL_BODY)) as { code?: unknown };
       r.audit.details = { step: "confirm" };
-      return r.platform.people.mfa.confirm(person(r), code);
+      return r.platform.people.mfa.confirm(person(r), code, facts(r));
     },
   },
   {

@@ -1,7 +1,9 @@
 // SIEM sinks: add, list (with delivery counters), remove. A sink's token goes in once and never
 // comes back out: the list shows no token, and the stored one is protected at rest.
-import type { SinkConfig } from "../../security/siem/sinks.ts";
+import { checkSinkDestination } from "../../security/siem/destination.ts";
+import { validateSinkConfig } from "../../security/siem/sinks.ts";
 import type { ControlRoute } from "../route.ts";
+import { recordRefusedDestination } from "../siem-service.ts";
 
 export const siemRoutes: ControlRoute[] = [
   {
@@ -24,10 +26,14 @@ export const siemRoutes: ControlRoute[] = [
     action: "siem.manage",
     target: () => "siem",
     handle: async (r) => {
-      const config = (await r.body(512 * 1024)) as SinkConfig;
-      r.platform.siem.addSink(config);
+      const config = validateSinkConfig(await r.body(512 * 1024));
       r.audit.target = `siem:${config.name}`;
       r.audit.details = { kind: config.kind };
+      await checkSinkDestination(config, (refused) => {
+        r.audit.details = { kind: config.kind, refused: refused.address };
+        recordRefusedDestination(r.platform.events, refused, "configure", { clientIp: r.clientIp, requestId: r.requestId, principal: r.actor.id });
+      });
+      r.platform.siem.addSink(config);
       return { added: config.name };
     },
   },

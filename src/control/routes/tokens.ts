@@ -24,6 +24,6 @@ export const tokenRoutes: ControlRoute[] = [
     pattern: /^\/v1\/tokens\/([^/]+)\/revoke$/,
     action: "users.manage",
     target: (r) => `token:${r.params[0]}`,
-    handle: (r) => r.platform.people.ciTokens.revoke(r.params[0]!),
+    handle: (r) => r.platform.people.ciTokens.revoke(r.params[0]!, by(r)),
   },
 ];

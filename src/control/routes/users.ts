@@ -60,7 +60,10 @@ export const userRoutes: ControlRoute[] = [
         r.audit.details = { change };
         if (HANDS_OVER.has(change)) r.require("roles.manage");
         const accounts = r.platform.people.accounts;
-        return change === "disable" ? accounts.disable(r.params[0]!) : change === "enable" ? accounts.enable(r.params[0]!) : accounts.resetMfa(r.params[0]!);
+        if (change !== "disable") return change === "enable" ? accounts.enable(r.params[0]!) : accounts.resetMfa(r.params[0]!);
+        const disabled = accounts.disable(r.params[0]!);
+        r.audit.details = { change, ciTokensRevoked: disabled.ciTokensRevoked };
+        return disabled;
       },
     }),
   ),

@@ -9,6 +9,7 @@
 
 import type { Policy } from "./compile.ts";
 import { grantCovers, parseEgressTarget } from "./egress-grant.ts";
+import { tenantPartition } from "./partition.ts";
 import { RESOURCES } from "./resource.ts";
 import { ACTIONS, type Decision, isAction, type PolicyRequest } from "./types.ts";
 
@@ -59,7 +60,7 @@ export function evaluate(policy: Policy, request: PolicyRequest): Decision {
     case "kv":
     case "objects":
       if (policy[spec.section].get(resource)?.has(spec.right)) {
-        return { allowed: true, resource: policy.tenant === undefined ? resource : `tenants/${policy.tenant}/${resource}` };
+        return { allowed: true, resource: policy.tenant === undefined ? resource : tenantPartition(policy.tenant, resource) };
       }
       return denied(spec.right, `${spec.section}: { ${resource}: [${spec.right}] }`);
   }

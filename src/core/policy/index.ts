@@ -13,6 +13,7 @@ export {
 export { evaluate } from "./evaluate.ts";
 export { type LintContext, type LintFinding, type LintRule, lintPermissions, type Severity } from "./lint.ts";
 export { minimalPermissions } from "./minimal.ts";
+export { partitionedName, tenantPartition } from "./partition.ts";
 export {
   EGRESS_GRANT_PATTERN,
   EGRESS_TARGET_PATTERN,

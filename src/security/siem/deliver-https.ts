@@ -3,11 +3,14 @@
 // certificate that does not verify, a 5xx, a 401, a timeout) leaves it in the outbox for a retry.
 
 import https from "node:https";
+import type { LookupFunction } from "node:net";
 
 export interface HttpsTarget {
   url: string;
   token: string;
   agent: https.Agent;
+  /** Resolves the URL's host and refuses addresses a sink may not reach (destination.ts). */
+  lookup: LookupFunction;
 }
 
 /** One agent per sink: keeps the connection alive between batches and holds the trust anchors. */
@@ -21,6 +24,7 @@ export function postBatch(target: HttpsTarget, body: string, signal: AbortSignal
     const req = https.request(target.url, {
       method: "POST",
       agent: target.agent,
+      lookup: target.lookup,
       signal,
       headers: {
         "content-type": "application/json",

@@ -17,6 +17,8 @@ export interface SyslogTarget {
   port: number;
   tls: boolean;
   ca?: string;
+  /** Resolves the host and refuses addresses a sink may not reach (destination.ts). */
+  lookup: net.LookupFunction;
 }
 
 export function sendFrames(target: SyslogTarget, frames: Buffer, signal: AbortSignal, closeWaitMs: number): Promise<void> {
@@ -53,10 +55,11 @@ export function sendFrames(target: SyslogTarget, frames: Buffer, signal: AbortSi
 }
 
 function connect(target: SyslogTarget): net.Socket {
-  if (!target.tls) return net.connect({ host: target.host, port: target.port });
+  if (!target.tls) return net.connect({ host: target.host, port: target.port, lookup: target.lookup });
   return tls.connect({
     host: target.host,
     port: target.port,
+    lookup: target.lookup,
     // SNI and the certificate name check use the configured host (RFC 5425 §5.2, RFC 6125).
     ...(net.isIP(target.host) === 0 ? { servername: target.host } : {}),
     rejectUnauthorized: true,

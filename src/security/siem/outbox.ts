@@ -19,6 +19,7 @@ import { BulwarkError } from "../../core/errors.ts";
 import type { SealedValue } from "../../store/sealed.ts";
 import { itemId, type SiemItem } from "../events.ts";
 import type { RetryPolicy } from "./backoff.ts";
+import type { RefusedDestination } from "./destination.ts";
 import { boundedPayload, checkItem } from "./item.ts";
 import { DEFAULT_PRODUCT_VERSION } from "./product.ts";
 import { infoOf, settingsOf, validateSinkConfig, type SinkConfig, type SinkInfo } from "./sinks.ts";
@@ -43,6 +44,8 @@ export interface SiemOutboxOptions {
   tokenSealer?: TokenSealer;
   /** A sink's stored token did not open (once per delivery loop): the caller records it as tampering. */
   onTokenUnreadable?: (sink: string) => void;
+  /** A delivery was refused for the address its connection led to (destination.ts): the caller records it. */
+  onDestinationRefused?: (refused: RefusedDestination) => void;
   productVersion?: string;
   /** Syslog HOSTNAME; this machine's name by default. */
   hostname?: string;
@@ -196,6 +199,7 @@ export class SiemOutbox {
       timeoutMs: this.#options.deliveryTimeoutMs ?? DEFAULT_TIMEOUT_MS,
       tokenSealer: this.#options.tokenSealer,
       tokenUnreadable: (sink) => this.#options.onTokenUnreadable?.(sink),
+      destinationRefused: (refused) => this.#options.onDestinationRefused?.(refused),
       settled: (s, n) => {
         const pending = this.#pending.get(s);
         if (pending !== undefined) this.#pending.set(s, Math.max(0, pending - n));

@@ -10,6 +10,7 @@ import type { Agent } from "node:https";
 import type { SiemItem } from "../events.ts";
 import type { TokenSealer } from "./outbox.ts";
 import { backoffDelay, type RetryPolicy } from "./backoff.ts";
+import { guardedLookup, type RefusedDestination } from "./destination.ts";
 import { httpsAgent, postBatch } from "./deliver-https.ts";
 import { sendFrames } from "./deliver-syslog.ts";
 import { toOcsf } from "./ocsf.ts";
@@ -26,6 +27,8 @@ export interface WorkerDeps {
   tokenSealer: Pick<TokenSealer, "open"> | undefined;
   /** The sink's token did not open; called once per loop, not per retry. */
   tokenUnreadable: (sink: string) => void;
+  /** A connection was refused for where it led (destination.ts); once per address per loop, not per retry. */
+  destinationRefused: (refused: RefusedDestination) => void;
   /** Rows that left the pending set (delivered or dead), for the outbox's pending count. */
   settled: (sink: string, count: number) => void;
 }
@@ -42,6 +45,7 @@ export class SinkWorker {
   readonly #agent: Agent | undefined;
   #stopped = false;
   #reportedUnreadable = false;
+  readonly #reportedDestinations = new Set<string>();
   #interrupt: (() => void) | undefined;
   #idle = false;
   #loop: Promise<void> | undefined;
@@ -119,11 +123,21 @@ export class SinkWorker {
   #send(items: SiemItem[], signal: AbortSignal): Promise<void> {
     const s = this.#sink.settings;
     if (s.kind === "ocsf-https") {
+      const lookup = this.#lookup(new URL(s.url).hostname);
       const body = JSON.stringify(items.map((i) => toOcsf(i, this.#deps.format)));
-      return postBatch({ url: s.url, token: this.#token(), agent: this.#agent! }, body, signal);
+      return postBatch({ url: s.url, token: this.#token(), agent: this.#agent!, lookup }, body, signal);
     }
+    const lookup = this.#lookup(s.host);
     const frames = Buffer.concat(items.map((i) => frameOctetCounted(toSyslogCef(i, this.#deps.format))));
-    return sendFrames(s, frames, signal, Math.min(SYSLOG_CLOSE_WAIT_MS, this.#deps.timeoutMs));
+    return sendFrames({ ...s, lookup }, frames, signal, Math.min(SYSLOG_CLOSE_WAIT_MS, this.#deps.timeoutMs));
+  }
+
+  #lookup(host: string) {
+    return guardedLookup(this.#sink.name, host, (refused) => {
+      if (this.#reportedDestinations.has(refused.address)) return;
+      this.#reportedDestinations.add(refused.address);
+      this.#deps.destinationRefused(refused);
+    });
   }
 
   /** The token is read and opened per batch and never kept: it lives only as long as the request. */

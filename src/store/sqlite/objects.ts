@@ -6,7 +6,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import type { BlobFiles } from "../blob-files.ts";
 import type { ObjectStore } from "../objects.ts";
-import type { Quota, SealedValue, Usage } from "../sealed.ts";
+import type { Quota, SealedValue, SharedQuota, Usage } from "../sealed.ts";
 import { escapeGlob, transaction } from "./tx.ts";
 import { UsageTable } from "./usage.ts";
 
@@ -15,7 +15,6 @@ CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key TEXT NOT NULL, file TEXT NOT NULL, wrapped_key BLOB NOT NULL,
   bytes INTEGER NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS object_usage (bucket TEXT PRIMARY KEY, entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
 `;
 
 export class SqliteObjectStore implements ObjectStore {
@@ -38,7 +37,11 @@ export class SqliteObjectStore implements ObjectStore {
       list: db.prepare("SELECT key FROM objects WHERE bucket = ? AND key GLOB ? ORDER BY key LIMIT ?"),
       files: db.prepare("SELECT file FROM objects"),
     };
-    this.#usage = new UsageTable(db, "object_usage", "bucket", { scope: "bucket", entries: "objects" });
+    this.#usage = new UsageTable(
+      db,
+      { table: "object_usage", column: "bucket", recount: "SELECT bucket AS scope, count(*) AS entries, sum(bytes) AS bytes FROM objects GROUP BY bucket" },
+      { scope: "bucket", entries: "objects" },
+    );
     // Files left by a crash between writing a file and committing its row.
     files.sweep(new Set((this.#sql.files.all() as Array<{ file: string }>).map((r) => r.file)));
   }
@@ -55,17 +58,17 @@ export class SqliteObjectStore implements ObjectStore {
     return { wrappedKey: Buffer.from(row.wrapped_key), ciphertext };
   }
 
-  put(bucket: string, key: string, value: SealedValue, bytes: number, quota: Quota): void {
+  put(bucket: string, key: string, value: SealedValue, bytes: number, quota: Quota, shared?: SharedQuota): void {
     // Checked before the file is written, and again in the transaction that commits it.
-    this.#usage.check(bucket, this.#sql.get.get(bucket, key) as { bytes: number } | undefined, bytes, quota);
+    this.#usage.check(bucket, this.#sql.get.get(bucket, key) as { bytes: number } | undefined, bytes, quota, shared);
     const file = this.#files.write(value.ciphertext);
     let replaced: string | undefined;
     try {
       transaction(this.#db, () => {
         const previous = this.#sql.get.get(bucket, key) as { file: string; bytes: number } | undefined;
-        this.#usage.check(bucket, previous, bytes, quota);
+        this.#usage.check(bucket, previous, bytes, quota, shared);
         this.#sql.upsert.run(bucket, key, file, value.wrappedKey, bytes, new Date().toISOString());
-        this.#usage.put(bucket, previous, bytes);
+        this.#usage.put(bucket, previous, bytes, shared?.scope);
         replaced = previous?.file;
       });
     } catch (e) {
@@ -75,10 +78,10 @@ export class SqliteObjectStore implements ObjectStore {
     if (replaced !== undefined) this.#files.remove(replaced);
   }
 
-  delete(bucket: string, key: string): boolean {
+  delete(bucket: string, key: string, shared?: string): boolean {
     const removed = transaction(this.#db, () => {
       const row = this.#sql.delete.get(bucket, key) as { file: string; bytes: number } | undefined;
-      if (row !== undefined) this.#usage.delete(bucket, row.bytes);
+      if (row !== undefined) this.#usage.delete(bucket, row.bytes, shared);
       return row;
     });
     if (removed !== undefined) this.#files.remove(removed.file);

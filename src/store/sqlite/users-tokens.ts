@@ -6,7 +6,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ci_tokens (
   id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
   role TEXT NOT NULL, stage TEXT NOT NULL, created_by TEXT NOT NULL,
-  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER, revoked_reason TEXT
 );
 `;
 
@@ -19,9 +19,10 @@ interface TokenRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  revoked_reason: string | null;
 }
 
-const COLUMNS = "id, name, role, stage, created_by, created_at, expires_at, revoked_at";
+const COLUMNS = "id, name, role, stage, created_by, created_at, expires_at, revoked_at, revoked_reason";
 
 export class SqliteCiTokenStore implements CiTokenStore {
   readonly #db: DatabaseSync;
@@ -29,9 +30,11 @@ export class SqliteCiTokenStore implements CiTokenStore {
   constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec(SCHEMA);
+    // Databases from before revocation reasons were kept.
+    if (!db.prepare("SELECT 1 FROM pragma_table_info('ci_tokens') WHERE name = 'revoked_reason'").get()) db.exec("ALTER TABLE ci_tokens ADD COLUMN revoked_reason TEXT");
   }
 
-  create(t: Omit<CiTokenRecord, "revokedAt"> & { tokenHash: string }): void {
+  create(t: Omit<CiTokenRecord, "revokedAt" | "revokedReason"> & { tokenHash: string }): void {
     this.#db
       .prepare("INSERT INTO ci_tokens (id, token_hash, name, role, stage, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
       .run(t.id, t.tokenHash, t.name, t.role, t.stage, t.createdBy, t.createdAt, t.expiresAt);
@@ -46,8 +49,15 @@ export class SqliteCiTokenStore implements CiTokenStore {
     return (this.#db.prepare(`SELECT ${COLUMNS} FROM ci_tokens ORDER BY created_at, id`).all() as unknown as TokenRow[]).map(toToken);
   }
 
-  revoke(id: string, now: number): boolean {
-    return this.#db.prepare("UPDATE ci_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL").run(now, id).changes === 1;
+  revoke(id: string, now: number, reason: string): boolean {
+    return this.#db.prepare("UPDATE ci_tokens SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL").run(now, reason, id).changes === 1;
+  }
+
+  revokeCreatedBy(createdBy: string, now: number, reason: string): string[] {
+    const rows = this.#db
+      .prepare("UPDATE ci_tokens SET revoked_at = ?, revoked_reason = ? WHERE created_by = ? AND revoked_at IS NULL RETURNING id")
+      .all(now, reason, createdBy) as Array<{ id: string }>;
+    return rows.map((r) => r.id).sort();
   }
 }
 
@@ -61,5 +71,6 @@ function toToken(row: TokenRow): CiTokenRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    revokedReason: row.revoked_reason,
   };
 }

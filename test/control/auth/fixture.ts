@@ -66,11 +66,11 @@ export function principalOf(f: Fixture, token: string): Principal | null {
   return f.people.authenticator(LOCAL_TOKEN)(`Bearer ${token}`).principal;
 }
 
-/** Enrols TOTP for a signed-in person; returns the secret and the recovery codes. */
-export function enrol(f: Fixture, person: Principal | null) {
+/** Enrols TOTP for a signed-in person (who gives their password again); returns the secret and the recovery codes. */
+export async function enrol(f: Fixture, person: Principal | null, password: string) {
   if (person?.kind !== "user") throw new Error("not a person");
-  const { secret } = f.people.mfa.enroll(person);
-  const { recoveryCodes } = f.people.mfa.confirm(person, totpCode(base32Decode(secret), f.clock.now()));
+  const { secret } = await f.people.mfa.enroll(person, password, FACTS);
+  const { recoveryCodes } = f.people.mfa.confirm(person, totpCode(base32Decode(secret), f.clock.now()), FACTS);
   return { secret, recoveryCodes };
 }
 

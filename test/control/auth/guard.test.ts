@@ -14,7 +14,7 @@ describe("guard: step-up", () => {
     const f = peopleFixture();
     const password = await addUser(f, "olga", ["operator"]);
     const signedIn = await signIn(f, "olga", password);
-    const { secret } = enrol(f, signedIn.principal);
+    const { secret } = await enrol(f, signedIn.principal, password);
     const now = () => principalOf(f, signedIn.token);
     f.people.guard("deploy.prod", now());
     f.clock.advance(STEP_UP_WINDOW_MS);
@@ -43,7 +43,7 @@ describe("guard: step-up", () => {
     const f = peopleFixture();
     const password = await addUser(f, "dev", ["developer"]);
     const signedIn = await signIn(f, "dev", password);
-    enrol(f, signedIn.principal);
+    await enrol(f, signedIn.principal, password);
     refused(() => f.people.guard("deploy.prod", principalOf(f, signedIn.token)), "BWK_FORBIDDEN");
   });
 
@@ -121,9 +121,9 @@ describe("guard: CI tokens", () => {
     f.clock.advance(60_000);
     assert.deepEqual(short.principal(), { principal: null, failure: "expired CI token" });
     const revoked = token(f, "operator", "prod");
-    f.people.ciTokens.revoke(revoked.id);
+    f.people.ciTokens.revoke(revoked.id, "user:admin");
     assert.deepEqual(revoked.principal(), { principal: null, failure: "revoked CI token" });
-    assert.throws(() => f.people.ciTokens.revoke(revoked.id), (e: { code?: string }) => e.code === "BWK_NOT_FOUND");
+    assert.throws(() => f.people.ciTokens.revoke(revoked.id, "user:admin"), (e: { code?: string }) => e.code === "BWK_NOT_FOUND");
   });
 
   it("refuses admin tokens, unknown stages and lifetimes out of range", () => {

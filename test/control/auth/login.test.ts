@@ -148,7 +148,7 @@ describe("LoginService.login", () => {
     const f = peopleFixture();
     const password = await addUser(f, "alice", ["operator"]);
     const first = await signIn(f, "alice", password);
-    const { secret } = enrol(f, first.principal);
+    const { secret } = await enrol(f, first.principal, password);
     f.clock.advance(30_000);
     await refused(f.people.login.login({ user: "alice", password }, FACTS), "BWK_MFA_REQUIRED");
     await refused(f.people.login.login({ user: "alice", password, code: "000000" === code(f, secret) ? "111111" : "000000" }, FACTS), "BWK_MFA_REQUIRED");

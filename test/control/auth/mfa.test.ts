@@ -8,7 +8,7 @@ type Person = Extract<Principal, { kind: "user" }>;
 async function operator(f: Fixture): Promise<{ person: Person; secret: string; recoveryCodes: string[]; password: string }> {
   const password = await addUser(f, "olga", ["operator"]);
   const { principal } = await signIn(f, "olga", password);
-  const { secret, recoveryCodes } = enrol(f, principal);
+  const { secret, recoveryCodes } = await enrol(f, principal, password);
   return { person: principal as Person, secret, recoveryCodes, password };
 }
 
@@ -22,14 +22,14 @@ describe("MfaService", () => {
     const password = await addUser(f, "olga", ["operator"]);
     const { principal } = await signIn(f, "olga", password);
     const person = principal as Person;
-    const { secret, uri } = f.people.mfa.enroll(person);
+    const { secret, uri } = await f.people.mfa.enroll(person, password, FACTS);
     assert.match(uri, /^otpauth:\/\/totp\/Bulwark:olga\?secret=[A-Z2-7]{32}&issuer=Bulwark&algorithm=SHA1&digits=6&period=30$/);
-    refusedWith(() => f.people.mfa.confirm(person, "12345"), "BWK_MFA_REQUIRED");
+    refusedWith(() => f.people.mfa.confirm(person, "12345", FACTS), "BWK_MFA_REQUIRED");
     assert.equal(f.people.accounts.list()[0]!.mfaEnrolled, false);
-    const { recoveryCodes } = f.people.mfa.confirm(person, code(f, secret));
+    const { recoveryCodes } = f.people.mfa.confirm(person, code(f, secret), FACTS);
     assert.equal(recoveryCodes.length, 10);
     assert.equal(f.people.accounts.list()[0]!.mfaEnrolled, true);
-    refusedWith(() => f.people.mfa.confirm(person, code(f, secret)), "BWK_INVALID_ARGUMENT");
+    refusedWith(() => f.people.mfa.confirm(person, code(f, secret), FACTS), "BWK_INVALID_ARGUMENT");
   });
 
   it("keeps the TOTP secret sealed at rest, bound to its user", async () => {
@@ -92,6 +92,37 @@ describe("MfaService", () => {
     refusedWith(() => f.people.mfa.verify(person, code(f, secret), FACTS), "BWK_LIMIT_EXCEEDED");
   });
 
+  it("a stolen session cannot enrol the thief's authenticator: the password is asked again, a wrong one is an auth.failure counted toward the sign-in lockout", async () => {
+    const f = peopleFixture({ backoff: { lockoutThreshold: 3 } });
+    const password = await addUser(f, "olga", ["operator"]);
+    const person = (await signIn(f, "olga", password)).principal as Person;
+    await assert.rejects(f.people.mfa.enroll(person, undefined, FACTS), { code: "BWK_INVALID_ARGUMENT" });
+    for (let i = 0; i < 2; i++) await assert.rejects(f.people.mfa.enroll(person, "guessed-by-the-thief", FACTS), { code: "BWK_FORBIDDEN" });
+    assert.equal(f.db.prepare("SELECT count(*) AS n FROM user_totp").get()!["n"], 0, "no secret pending");
+    assert.deepEqual(f.events.query({ type: "auth.failure" }).map((e) => [e.principal, e.reason]), [
+      ["olga", "MFA enrolment refused: wrong current password"],
+      ["olga", "MFA enrolment refused: wrong current password"],
+    ]);
+    // The third wrong guess, at sign-in, locks the account out: both routes share one count.
+    await assert.rejects(f.people.login.login({ user: "olga", password: "guessed-again" }, FACTS), { code: "BWK_UNAUTHORIZED" });
+    assert.equal(f.events.query({ type: "auth.lockout" }).length, 2);
+    await assert.rejects(f.people.mfa.enroll(person, password, FACTS), { code: "BWK_LIMIT_EXCEEDED" });
+  });
+
+  it("throttles and records wrong codes while confirming an enrolment, like failed step-up codes", async () => {
+    const f = peopleFixture({ backoff: { lockoutThreshold: 5 } });
+    const password = await addUser(f, "olga", ["operator"]);
+    const person = (await signIn(f, "olga", password)).principal as Person;
+    const { secret } = await f.people.mfa.enroll(person, password, FACTS);
+    const wrong = ["000001", "000002", "000003", "000004", "000005"].filter((c) => c !== code(f, secret));
+    for (const c of wrong.slice(0, 4)) refusedWith(() => f.people.mfa.confirm(person, c, FACTS), "BWK_MFA_REQUIRED");
+    refusedWith(() => f.people.mfa.confirm(person, code(f, secret), FACTS), "BWK_LIMIT_EXCEEDED");
+    const failures = f.events.query({ type: "auth.mfa.failure" });
+    assert.equal(failures.length, 4);
+    assert.ok(failures.every((e) => e.principal === "olga" && e.reason === "wrong code for the authenticator being enrolled"));
+    assert.equal(f.people.accounts.list()[0]!.mfaEnrolled, false);
+  });
+
   it("replacing an enrolled authenticator needs a fresh MFA check", async () => {
     const f = peopleFixture();
     const { password, secret } = await operator(f);
@@ -99,7 +130,7 @@ describe("MfaService", () => {
     const { principal } = await signIn(f, "olga", password, code(f, secret));
     f.clock.advance(5 * 60_000 + 1);
     const stale = principal as Person;
-    refusedWith(() => f.people.mfa.enroll({ ...stale, mfaAt: f.clock.now() - 5 * 60_000 - 1 }), "BWK_STEP_UP_REQUIRED");
-    assert.match(f.people.mfa.enroll({ ...stale, mfaAt: f.clock.now() }).uri, /^otpauth:/);
+    await assert.rejects(f.people.mfa.enroll({ ...stale, mfaAt: f.clock.now() - 5 * 60_000 - 1 }, password, FACTS), { code: "BWK_STEP_UP_REQUIRED" });
+    assert.match((await f.people.mfa.enroll({ ...stale, mfaAt: f.clock.now() }, password, FACTS)).uri, /^otpauth:/);
   });
 });

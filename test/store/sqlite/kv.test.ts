@@ -1,6 +1,7 @@
-// The SQLite KV adapter: partitions by namespace, keeps usage exact across replace and delete,
-// enforces quotas in the write's transaction, and lists by a literal prefix (GLOB metacharacters
-// in a prefix match themselves).
+// The SQLite KV adapter: partitions by namespace, keeps usage exact across replace and delete
+// (a key's bytes count with its value's), enforces quotas in the write's transaction, counts every
+// tenant's partition toward its namespace as a whole, and lists by a literal prefix (GLOB
+// metacharacters in a prefix match themselves).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,15 +27,22 @@ describe("SqliteKvStore", () => {
     assert.equal(kv.get("other", "k"), undefined);
   });
 
-  it("counts usage across insert, replace and delete", () => {
+  it("counts usage across insert, replace and delete, a key's bytes with its value's", () => {
     const kv = fresh();
     kv.put("ns", "a", sealed("1"), 10, roomy);
-    kv.put("ns", "b", sealed("2"), 20, roomy);
+    kv.put("ns", "bé", sealed("2"), 20, roomy);
     kv.put("ns", "a", sealed("3"), 5, roomy);
-    assert.deepEqual(kv.usage("ns"), { entries: 2, bytes: 25 });
-    assert.equal(kv.delete("ns", "b"), true);
-    assert.equal(kv.delete("ns", "b"), false);
-    assert.deepEqual(kv.usage("ns"), { entries: 1, bytes: 5 });
+    assert.deepEqual(kv.usage("ns"), { entries: 2, bytes: 1 + 5 + 3 + 20 });
+    assert.equal(kv.delete("ns", "bé"), true);
+    assert.equal(kv.delete("ns", "bé"), false);
+    assert.deepEqual(kv.usage("ns"), { entries: 1, bytes: 1 + 5 });
+  });
+
+  it("attack: keys with empty values count toward the byte quota", () => {
+    const kv = fresh();
+    const quota = { maxEntries: 100, maxBytes: 1000 };
+    kv.put("ns", "k".repeat(500), sealed("1"), 0, quota);
+    assert.throws(() => kv.put("ns", "j".repeat(501), sealed("2"), 0, quota), { code: "BWK_LIMIT_EXCEEDED", extra: { reason: "quota", quota: "bytes", limit: 1000, scope: "partition" } });
   });
 
   it("refuses a write past the key quota and writes nothing", () => {
@@ -46,15 +54,15 @@ describe("SqliteKvStore", () => {
     assert.equal(kv.get("ns", "c"), undefined);
     // Replacing an existing key does not add one.
     kv.put("ns", "a", sealed("4"), 1, quota);
-    assert.deepEqual(kv.usage("ns"), { entries: 2, bytes: 2 });
+    assert.deepEqual(kv.usage("ns"), { entries: 2, bytes: 4 });
   });
 
   it("refuses a write past the byte quota, counting a replaced value once", () => {
     const kv = fresh();
     const quota = { maxEntries: 10, maxBytes: 100 };
     kv.put("ns", "a", sealed("1"), 60, quota);
-    assert.throws(() => kv.put("ns", "b", sealed("2"), 41, quota), { code: "BWK_LIMIT_EXCEEDED" });
-    kv.put("ns", "a", sealed("3"), 100, quota);
+    assert.throws(() => kv.put("ns", "b", sealed("2"), 40, quota), { code: "BWK_LIMIT_EXCEEDED" });
+    kv.put("ns", "a", sealed("3"), 99, quota);
     assert.deepEqual(kv.usage("ns"), { entries: 1, bytes: 100 });
   });
 

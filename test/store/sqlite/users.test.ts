@@ -99,8 +99,31 @@ describe("SqliteSessionStore and SqliteCiTokenStore", () => {
     const { db } = setup();
     const tokens = new SqliteCiTokenStore(db);
     tokens.create({ id: "ci_1", tokenHash: "h", name: "n", role: "operator", stage: "prod", createdBy: "u", createdAt: 0, expiresAt: 10 });
-    assert.equal(tokens.revoke("ci_1", 5), true);
-    assert.equal(tokens.revoke("ci_1", 6), false);
-    assert.equal(tokens.byTokenHash("h")?.revokedAt, 5);
+    assert.equal(tokens.revoke("ci_1", 5, "revoked by user:admin"), true);
+    assert.equal(tokens.revoke("ci_1", 6, "again"), false);
+    assert.deepEqual([tokens.byTokenHash("h")?.revokedAt, tokens.byTokenHash("h")?.revokedReason], [5, "revoked by user:admin"]);
+  });
+
+  it("revokes every token one creator made that is still unrevoked, and only those", () => {
+    const { db } = setup();
+    const tokens = new SqliteCiTokenStore(db);
+    const token = (id: string, createdBy: string) => tokens.create({ id, tokenHash: `h-${id}`, name: id, role: "operator", stage: "prod", createdBy, createdAt: 0, expiresAt: 10 });
+    token("ci_a", "user:ada");
+    token("ci_b", "user:ada");
+    token("ci_c", "user:bob");
+    tokens.revoke("ci_b", 1, "revoked by user:bob");
+    assert.deepEqual(tokens.revokeCreatedBy("user:ada", 2, "its creator ada was disabled"), ["ci_a"]);
+    assert.deepEqual(tokens.list().map((t) => [t.id, t.revokedAt, t.revokedReason]), [
+      ["ci_a", 2, "its creator ada was disabled"],
+      ["ci_b", 1, "revoked by user:bob"],
+      ["ci_c", null, null],
+    ]);
+  });
+
+  it("adds the revocation reason to a ci_tokens table from before it existed", () => {
+    const { db } = setup();
+    db.exec("CREATE TABLE ci_tokens (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, stage TEXT NOT NULL, created_by TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, revoked_at INTEGER)");
+    db.exec("INSERT INTO ci_tokens VALUES ('ci_old', 'h', 'n', 'operator', 'prod', 'user:ada', 0, 10, 3)");
+    assert.deepEqual(new SqliteCiTokenStore(db).list().map((t) => [t.revokedAt, t.revokedReason]), [[3, null]]);
   });
 });

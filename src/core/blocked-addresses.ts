@@ -2,6 +2,12 @@
 // private networks and cloud metadata endpoints (SSRF, CWE-918). Special-purpose ranges from the
 // IANA registries (RFC 6890) that are not globally reachable, plus the IPv6 forms that carry an
 // IPv4 address inside (mapped, SIIT, NAT64, 6to4), which are checked as that IPv4 address.
+// Pure (node:net's parsers only): the broker's egress check and the SIEM sinks' share it.
+//
+// Some of these ranges are link-scoped: link-local addresses and the cloud metadata endpoints
+// answer only on the machine's own link, and the metadata service hands out the host's cloud
+// credentials. A destination the operator configures for the platform itself (a SIEM sink) may be
+// on loopback or the LAN, but never there (linkScopeReason).
 
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 
@@ -9,26 +15,35 @@ interface Range {
   cidr: string;
   name: string;
   list: BlockList;
+  linkScope: boolean;
 }
 
-function ranges(family: "ipv4" | "ipv6", table: ReadonlyArray<readonly [cidr: string, name: string]>): Range[] {
-  return table.map(([cidr, name]) => {
+/** Why an address is refused, and whether that reason is one of the link-scoped ranges. */
+interface Refusal {
+  reason: string;
+  linkScope: boolean;
+}
+
+const LINK = "link-scope";
+
+function ranges(family: "ipv4" | "ipv6", table: ReadonlyArray<readonly [cidr: string, name: string, scope?: typeof LINK]>): Range[] {
+  return table.map(([cidr, name, scope]) => {
     const [network = "", prefix = ""] = cidr.split("/");
     const list = new BlockList();
     list.addSubnet(network, Number(prefix), family);
-    return { cidr, name, list };
+    return { cidr, name, list, linkScope: scope === LINK };
   });
 }
 
 // Most specific first: the first match names the reason.
 const IPV4 = ranges("ipv4", [
-  ["169.254.169.254/32", "cloud metadata endpoint"],
-  ["168.63.129.16/32", "cloud metadata endpoint (Azure WireServer)"],
+  ["169.254.169.254/32", "cloud metadata endpoint", LINK],
+  ["168.63.129.16/32", "cloud metadata endpoint (Azure WireServer)", LINK],
   ["0.0.0.0/8", "unspecified, 'this network' (RFC 1122)"],
   ["10.0.0.0/8", "private network (RFC 1918)"],
   ["100.64.0.0/10", "carrier-grade NAT shared space (RFC 6598)"],
   ["127.0.0.0/8", "loopback"],
-  ["169.254.0.0/16", "link-local (RFC 3927)"],
+  ["169.254.0.0/16", "link-local (RFC 3927)", LINK],
   ["172.16.0.0/12", "private network (RFC 1918)"],
   ["192.0.0.0/24", "IETF protocol assignments (RFC 6890)"],
   ["192.0.2.0/24", "documentation (RFC 5737)"],
@@ -45,7 +60,7 @@ const IPV4 = ranges("ipv4", [
 const IPV6 = ranges("ipv6", [
   ["::/128", "unspecified"],
   ["::1/128", "loopback"],
-  ["fd00:ec2::254/128", "cloud metadata endpoint"],
+  ["fd00:ec2::254/128", "cloud metadata endpoint", LINK],
   ["::/96", "IPv4-compatible, deprecated (RFC 4291 §2.5.5.1)"],
   ["64:ff9b:1::/48", "local-use NAT64 (RFC 8215)"],
   ["100::/64", "discard-only (RFC 6666)"],
@@ -55,26 +70,40 @@ const IPV6 = ranges("ipv6", [
   ["2001:db8::/32", "documentation (RFC 3849)"],
   ["3fff::/20", "documentation (RFC 9637)"],
   ["fc00::/7", "unique local (RFC 4193)"],
-  ["fe80::/10", "link-local"],
+  ["fe80::/10", "link-local", LINK],
   ["fec0::/10", "site-local, deprecated (RFC 3879)"],
   ["ff00::/8", "multicast"],
 ]);
 
 /** Why `address` must not be reached, or null if it may be. Anything that is not an IP address is refused. */
 export function blockedReason(address: string): string | null {
+  return refusal(address)?.reason ?? null;
+}
+
+/**
+ * Why `address` is link-local or a cloud metadata endpoint (in any IPv6 form that carries one), or
+ * null for any other address, loopback and private ones included. Text that is no IP address, or
+ * an IPv6 address with a zone id (a link's own scope), counts as link-scoped: refused.
+ */
+export function linkScopeReason(address: string): string | null {
+  const found = refusal(address);
+  return found?.linkScope === true ? found.reason : null;
+}
+
+function refusal(address: string): Refusal | null {
   if (isIPv4(address)) return match(IPV4, address, "ipv4");
-  if (!isIPv6(address) || address.includes("%")) return "not a global IP address";
+  if (!isIPv6(address) || address.includes("%")) return { reason: "not a global IP address", linkScope: true };
   const direct = match(IPV6, address, "ipv6");
   if (direct !== null) return direct;
   const embedded = embeddedIPv4(ipv6Bytes(address));
   if (embedded === null) return null;
   const inner = match(IPV4, embedded.ipv4, "ipv4");
-  return inner === null ? null : `${embedded.form} of ${embedded.ipv4}, ${inner}`;
+  return inner === null ? null : { reason: `${embedded.form} of ${embedded.ipv4}, ${inner.reason}`, linkScope: inner.linkScope };
 }
 
-function match(table: Range[], address: string, family: "ipv4" | "ipv6"): string | null {
+function match(table: Range[], address: string, family: "ipv4" | "ipv6"): Refusal | null {
   const range = table.find(({ list }) => list.check(address, family));
-  return range === undefined ? null : `${range.name}, ${range.cidr}`;
+  return range === undefined ? null : { reason: `${range.name}, ${range.cidr}`, linkScope: range.linkScope };
 }
 
 function embeddedIPv4(b: Uint8Array): { form: string; ipv4: string } | null {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { blockedReason } from "../../../src/broker/egress/blocked-addresses.ts";
+import { blockedReason, linkScopeReason } from "../../src/core/blocked-addresses.ts";
 
 const blocked: Array<[address: string, names: string]> = [
   ["127.0.0.1", "127.0.0.0/8"],
@@ -99,5 +99,29 @@ describe("blockedReason", () => {
   }
   for (const address of allowed) {
     test(`allows ${address}`, () => assert.equal(blockedReason(address), null));
+  }
+});
+
+describe("linkScopeReason", () => {
+  const linkScoped: Array<[address: string, names: string]> = [
+    ["169.254.169.254", "cloud metadata endpoint"],
+    ["169.254.1.1", "link-local"],
+    ["168.63.129.16", "metadata"],
+    ["fe80::1", "link-local"],
+    ["febf::1", "link-local"],
+    ["fe80::1%eth0", "not a global IP address"],
+    ["fd00:ec2::254", "cloud metadata endpoint"],
+    ["::ffff:169.254.169.254", "IPv4-mapped form of 169.254.169.254"],
+    ["::ffff:a9fe:a9fe", "metadata"],
+    ["64:ff9b::a9fe:a9fe", "NAT64 form"],
+    ["2002:a9fe:a9fe::1", "6to4 form"],
+    ["not-an-address", "not a global IP address"],
+  ];
+  for (const [address, names] of linkScoped) {
+    test(`refuses ${JSON.stringify(address)}`, () => assert.ok(linkScopeReason(address)?.includes(names), String(linkScopeReason(address))));
+  }
+  // A SIEM on loopback or the LAN is the common case, and public ones are fine.
+  for (const address of ["127.0.0.1", "::1", "10.1.2.3", "192.168.1.20", "172.16.0.1", "fd00::5", "fd00:ec2::253", "100.64.0.1", "8.8.8.8", "2606:4700:4700::1111"]) {
+    test(`allows ${address}`, () => assert.equal(linkScopeReason(address), null));
   }
 });
