@@ -38,7 +38,7 @@ export class BrokerRecords {
   readonly #audit: Pick<AuditLog, "append" | "appendBatch">;
   readonly #log: Logger | undefined;
   readonly #durable: GroupCommit;
-  /** Writes into a full namespace come in floods: one event per window (core/repeat-sampler.ts). */
+  /** Writes into a full namespace come in floods: a few events per window (core/repeat-sampler.ts). */
   readonly #quotaRepeats = new RepeatSampler();
   #pending: AuditEntry[] = [];
   #scheduled = false;
@@ -138,26 +138,26 @@ export class BrokerRecords {
    * made-up tenants must not each be an event of their own.
    */
   quotaExceeded(owner: CallOwner, requestId: string | null, action: string, resource: string, quota: Record<string, unknown>, now = Date.now()): void {
-    const suppressed = this.#quotaRepeats.admit(`${owner.function}|${action}|${resource}|${String(quota["quota"])}|${String(quota["scope"])}`, now);
-    if (suppressed === undefined) return;
-    const details = {
-      action,
-      resource,
-      quota: quota["quota"],
-      scope: quota["scope"],
-      limit: quota["limit"],
-      version: owner.version,
-      ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }),
-      ...(suppressed === 0 ? {} : { suppressed }),
-    };
-    this.#events.record({
-      type: "broker.quota_exceeded",
-      severity: quota["scope"] === "partition" ? "low" : "medium",
-      function: owner.function,
-      reason: `${action} on ${resource} refused: ${String(quota["scope"])} ${String(quota["quota"])} quota of ${String(quota["limit"])}`,
-      ...(requestId === null ? {} : { requestId }),
-      details,
-    });
+    const key = `${owner.function}|${action}|${resource}|${String(quota["quota"])}|${String(quota["scope"])}`;
+    this.#quotaRepeats.admit(key, now, (suppressed) =>
+      this.#events.record({
+        type: "broker.quota_exceeded",
+        severity: quota["scope"] === "partition" ? "low" : "medium",
+        function: owner.function,
+        reason: `${action} on ${resource} refused: ${String(quota["scope"])} ${String(quota["quota"])} quota of ${String(quota["limit"])}`,
+        ...(requestId === null ? {} : { requestId }),
+        details: {
+          action,
+          resource,
+          quota: quota["quota"],
+          scope: quota["scope"],
+          limit: quota["limit"],
+          version: owner.version,
+          ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }),
+          ...(suppressed === 0 ? {} : { suppressed }),
+        },
+      }),
+    );
   }
 
   /** A TLS verification failure on egress: a misconfigured peer, or someone in the middle. */
@@ -182,6 +182,12 @@ export class BrokerRecords {
       requestId,
       details: { version, functionVersion: owner.version, ...(owner.tenant === undefined ? {} : { tenant: owner.tenant }) },
     });
+  }
+
+  /** At the platform's stop: the quota refusals still folded are recorded, and the batch written. */
+  close(): void {
+    this.#quotaRepeats.flush();
+    this.flush();
   }
 
   flush(): void {

@@ -57,7 +57,7 @@ export interface BrokerServices {
   readSecrets: ReadSecrets;
   /** Seals with the current master key; the people store keeps TOTP secrets with it. */
   sealer: Sealer;
-  /** Writes what is batched (call history, refusal audit records). */
+  /** At stop: writes what is batched (call history, refusal audit records, folded quota refusals). */
   flush(): void;
 }
 
@@ -104,7 +104,7 @@ export async function openBrokerServices(config: BrokerConfig): Promise<BrokerSe
     sealer,
     flush() {
       recorder.flush();
-      records.flush();
+      records.close();
     },
   };
 }

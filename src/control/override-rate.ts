@@ -20,9 +20,8 @@ export function takeOverrideRate(shield: EdgeShield, events: Pick<SecurityEventR
   const now = Date.now();
   const refusal = shield.overrideBucket(fn)?.take(now);
   if (refusal === undefined) return;
-  // Floods of refusals are one event per window and way in, as at the edge (core/repeat-sampler.ts).
-  const suppressed = shield.repeats.admit(`rate.limited|${entry.via}|${fn}|${refusal.limit}`, now);
-  if (suppressed !== undefined) {
+  // Floods of refusals are a few events per window and way in, as at the edge (core/repeat-sampler.ts).
+  shield.repeats.admit(`rate.limited|${entry.via}|${fn}|${refusal.limit}`, now, (suppressed) =>
     events.record({
       type: "rate.limited",
       severity: "low",
@@ -36,8 +35,8 @@ export function takeOverrideRate(shield: EdgeShield, events: Pick<SecurityEventR
         ...(entry.caller === undefined ? {} : { caller: entry.caller }),
         ...(suppressed === 0 ? {} : { suppressed }),
       },
-    });
-  }
+    }),
+  );
   // 429 with Retry-After (RFC 6585 §4); a calling function gets it as LimitExceeded.
   throw new BulwarkError("BWK_RATE_LIMITED", `${fn} is rate limited by an operator: retry in ${refusal.retryAfterSeconds} s`, {
     headers: { "retry-after": String(refusal.retryAfterSeconds) },

@@ -340,9 +340,10 @@ export class PlatformStage {
     return closeServer(this.#edge);
   }
 
-  /** Stops the sandboxes and writes what is batched; the database closes with close(). */
+  /** Stops the sandboxes and writes what is batched or folded; the database closes with close(). */
   async stopWork(): Promise<void> {
     await this.#invoker.close();
+    this.shield.repeats.flush();
     this.broker.flush();
     this.#logs.flush();
   }

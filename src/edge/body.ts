@@ -1,8 +1,9 @@
-// What a request body is: its media type (RFC 9110 §8.3) and, for JSON, form and text bodies,
-// its parsed value, which the WAF inspects and the input schema validates. The function still
-// receives the body as sent.
+// What a request body is: its media type (RFC 9110 §8.3) and, for JSON, form, multipart and text
+// bodies, its parsed value, which the WAF inspects and the input schema validates. The function
+// still receives the body as sent.
 import type { IncomingMessage } from "node:http";
 import { checkJsonDepth } from "../core/jsonlimits.ts";
+import { parseMultipart, type MultipartPart } from "./multipart.ts";
 
 export interface MediaType {
   /** "type/subtype" in lower case. */
@@ -15,10 +16,19 @@ export type ParsedBody =
   | { kind: "json"; value: unknown }
   | { kind: "form"; value: Record<string, string | string[]> }
   | { kind: "text"; value: string }
+  /**
+   * multipart/form-data (RFC 7578): per field name, its parts' headers and parameters (`filename`),
+   * and the text of the parts that are fields or declared text; a binary file's content is left out.
+   */
+  | { kind: "multipart"; headers: Record<string, PartHeaders | PartHeaders[]>; fields: Record<string, string | string[]> }
   /** Not UTF-8 and not declared text: handed to the function as base64 and inspected by nothing. */
   | { kind: "binary" };
 
-export type BodyProblem = { keyword: "json" | "maxDepth" | "charset"; message: string };
+/** A part's Content-Disposition parameters but its name (`filename` first), then its headers as sent. */
+export type PartHeaders = Record<string, string>;
+
+/** "multipartLimits": more parts or part headers than the edge reads (multipart.ts). */
+export type BodyProblem = { keyword: "json" | "maxDepth" | "charset" | "multipart" | "multipartLimits"; message: string };
 
 /** RFC 9112 §6.3: a request has a body when it says how it is framed (a Content-Length of 0 frames none). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -78,6 +88,8 @@ const FATAL_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Reads the body by its media type, or says what is wrong with it. */
 export function parseBody(body: Buffer, type: MediaType | undefined, maxDepth: number): ParsedBody | BodyProblem {
+  // Before any decoding: one binary file makes the whole body non-UTF-8, and its fields must still be read.
+  if (type?.essence === "multipart/form-data") return multipartBody(body, type);
   const text = utf8(body);
   if (isJson(type)) {
     if (!jsonCharsetOk(type!)) return { keyword: "charset", message: "a JSON body must be UTF-8" };
@@ -100,6 +112,31 @@ export function parseBody(body: Buffer, type: MediaType | undefined, maxDepth: n
   return { kind: "text", value: readable };
 }
 
+function multipartBody(body: Buffer, type: MediaType): ParsedBody | BodyProblem {
+  const parsed = parseMultipart(body, type.params.boundary);
+  if (!parsed.ok) return { keyword: parsed.problem === "limits" ? "multipartLimits" : "multipart", message: parsed.message };
+  const headers: Record<string, PartHeaders | PartHeaders[]> = Object.create(null);
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const part of parsed.parts) {
+    addTo(headers, part.name, { ...part.params, ...part.headers });
+    const text = partText(part);
+    if (text !== undefined) addTo(fields, part.name, text);
+  }
+  return { kind: "multipart", headers, fields };
+}
+
+/**
+ * A field's text, or a file's when it is declared text (no Content-Type means text/plain, RFC 7578
+ * §4.4, taken only when it is UTF-8: a binary file sent without a type is still binary). A binary
+ * file is undefined: its bytes are no text, and would only make false positives.
+ */
+function partText(part: MultipartPart): string | undefined {
+  const type = parseMediaType(part.headers["content-type"]);
+  const isFile = part.params["filename"] !== undefined || part.params["filename*"] !== undefined;
+  if (!isFile || isTextual(type)) return utf8(part.content) ?? lossyText(part.content, type ?? { essence: "text/plain", params: {} });
+  return part.headers["content-type"] === undefined ? utf8(part.content) : undefined;
+}
+
 /** Decoded by the declared charset (UTF-8 if none or unknown), bytes that are no character as U+FFFD. */
 function lossyText(body: Buffer, type: MediaType): string {
   try {
@@ -113,16 +150,18 @@ export function isBodyProblem(parsed: ParsedBody | BodyProblem): parsed is BodyP
   return "keyword" in parsed;
 }
 
-/** Repeated names become arrays; a null prototype, so "__proto__" is just a name (CWE-1321). */
 function formObject(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null);
-  for (const [name, value] of new URLSearchParams(text)) {
-    const seen = out[name];
-    if (seen === undefined) out[name] = value;
-    else if (Array.isArray(seen)) seen.push(value);
-    else out[name] = [seen, value];
-  }
+  for (const [name, value] of new URLSearchParams(text)) addTo(out, name, value);
   return out;
+}
+
+/** Repeated names become arrays; `out` has a null prototype, so "__proto__" is just a name (CWE-1321). */
+function addTo<T extends string | object>(out: Record<string, T | T[]>, name: string, value: T): void {
+  const seen = out[name];
+  if (seen === undefined) out[name] = value;
+  else if (Array.isArray(seen)) seen.push(value);
+  else out[name] = [seen, value];
 }
 
 /** The body as text when it is valid UTF-8; undefined when it is not. */

@@ -33,13 +33,15 @@ export function recordRefusal(x: RefusedRequest, events: EventSink, event: Shiel
 }
 
 /**
- * Records a refusal that comes in floods (a rate limit, a denied address) once per window and key,
- * with the count of those folded into it since the last one (core/repeat-sampler.ts).
+ * Records a refusal that comes in floods (a rate limit, a denied address) as the first of its window
+ * and key, and the window's last with the count folded before it (core/repeat-sampler.ts).
  */
 export function recordRepeatedRefusal(x: RefusedRequest, events: EventSink, repeats: RepeatSampler, key: string, event: ShieldEvent): void {
-  const suppressed = repeats.admit(`${event.type}|${x.clientIp}|${x.route?.routeKey ?? ""}|${key}`, Date.now());
-  if (suppressed === undefined) return;
-  recordRefusal(x, events, suppressed === 0 ? event : { ...event, details: { ...event.details, suppressed } });
+  // Only what the event names is kept until the window ends, not the whole exchange and its body.
+  const request: RefusedRequest = { clientIp: x.clientIp, requestId: x.requestId, route: x.route, principal: x.principal };
+  repeats.admit(`${event.type}|${x.clientIp}|${x.route?.routeKey ?? ""}|${key}`, Date.now(), (suppressed) =>
+    recordRefusal(request, events, suppressed === 0 ? event : { ...event, details: { ...event.details, suppressed } }),
+  );
 }
 
 /** Records the event and returns the error to throw. */

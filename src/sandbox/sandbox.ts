@@ -362,14 +362,14 @@ export class Sandbox {
    */
   #callRefused(inv: string | null, op: string): void {
     this.#refusedCalls ??= new RepeatSampler({ maxKeys: 1 });
-    const suppressed = this.#refusedCalls.admit("calls", Date.now());
-    if (suppressed === undefined) return;
-    const invocation = inv === null ? undefined : this.#invocations.get(inv);
-    try {
-      this.#options.onCallsRefused?.({ op: op.slice(0, 64), requestId: invocation?.requestId ?? null, limit: MAX_CALLS_IN_FLIGHT, suppressed });
-    } catch (e) {
-      warnOnce(this.#options, `onCallsRefused failed: ${(e as Error).message}`);
-    }
+    const requestId = (inv === null ? undefined : this.#invocations.get(inv))?.requestId ?? null;
+    this.#refusedCalls.admit("calls", Date.now(), (suppressed) => {
+      try {
+        this.#options.onCallsRefused?.({ op: op.slice(0, 64), requestId, limit: MAX_CALLS_IN_FLIGHT, suppressed });
+      } catch (e) {
+        warnOnce(this.#options, `onCallsRefused failed: ${(e as Error).message}`);
+      }
+    });
   }
 
   /** The platform's log callback must not be a way for sandbox content to crash the platform. */
@@ -442,6 +442,8 @@ export class Sandbox {
     for (const invocation of this.#invocations.values()) invocation.done.reject(error);
     this.#load = undefined;
     this.#invocations.clear();
+    // The refusals folded in the last window are reported before the sandbox is said to be gone.
+    this.#refusedCalls?.flush();
     this.#finished.resolve();
     for (const listener of this.#exitListeners.splice(0)) {
       try {

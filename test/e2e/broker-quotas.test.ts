@@ -77,7 +77,8 @@ describe("broker bounds under attack", () => {
     assert.deepEqual(await res.clone().json(), Array(16).fill("LimitExceeded"));
     const event = await eventOf(p, res, "sandbox.calls_refused");
     assert.deepEqual([event?.function, event?.details?.op, event?.details?.limit], ["flood", "fetch", 64]);
+    // The first refusal at once, the other 15 folded into one more when the window ends: never 16 events.
     const forRequest = (await securityEvents(p, "sandbox.calls_refused")).filter((e) => e.requestId === res.headers.get("x-request-id"));
-    assert.equal(forRequest.length, 1);
+    assert.ok(forRequest.length >= 1 && forRequest.length <= 2, `${forRequest.length} events`);
   });
 });

@@ -175,4 +175,28 @@ describe("rate limits, IP lists and threat intel at the edge", () => {
       assert.equal((await json(r)).code, "BWK_OVERLOADED");
     }
   });
+
+  it("attack: a burst of 429s that just stops loses no count: the stop records the window's last refusal with the rest folded", async () => {
+    const ip = "198.51.100.40";
+    let refused = 0;
+    let lastRefused: string | null = null;
+    for (let i = 0; i < 30; i++) {
+      const res = await from(ip, "/ping");
+      await res.body?.cancel();
+      if (res.status === 429) {
+        refused++;
+        lastRefused = res.headers.get("x-request-id");
+      }
+    }
+    assert.equal(refused, 24, "the address's burst of 6 served, the rest refused");
+    // No refusal comes after the burst to carry its count: the platform's stop must record it.
+    await p.halt();
+    p = await up(p.appDir, ["--trust-proxy", "127.0.0.1"], { dataDir: p.dataDir });
+
+    const recorded = (await securityEvents(p, "rate.limited")).filter((e) => e.clientIp === ip);
+    const counted = recorded.reduce((sum, e) => sum + 1 + Number(e.details?.["suppressed"] ?? 0), 0);
+    assert.equal(counted, refused, recorded.map((e) => JSON.stringify(e.details)).join("; "));
+    assert.ok(recorded.length < refused / 2, `${recorded.length} events: folded, not one per request`);
+    assert.equal(recorded.at(-1)?.requestId, lastRefused);
+  });
 });

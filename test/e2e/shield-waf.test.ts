@@ -16,7 +16,24 @@ functions:
       - http: { method: POST, path: "/items/{id}", auth: none }
       - http: { method: POST, path: "/detect/{id}", auth: none, waf: detect }
       - http: { method: POST, path: "/off/{id}", auth: none, waf: off }
+  upload:
+    handler: upload.js
+    triggers:
+      - http: { method: POST, path: /upload, auth: none }
 `;
+
+/** A PNG's signature and header: bytes that are no UTF-8, which once made the whole body uninspected. */
+const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000ff", "hex");
+
+/** A multipart/form-data request as fetch's FormData writes it: the bytes, and its Content-Type with the boundary. */
+async function upload(fields: Record<string, string>, file: { name: string; filename: string; type: string }): Promise<{ bytes: Buffer; init: RequestInit }> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append(file.name, new Blob([PNG], { type: file.type }), file.filename);
+  const encoded = new Response(form);
+  const bytes = Buffer.from(await encoded.arrayBuffer());
+  return { bytes, init: { method: "POST", headers: { "content-type": encoded.headers.get("content-type")! }, body: bytes } };
+}
 
 const PAYLOADS = {
   sqli: "' OR 1=1--",
@@ -47,6 +64,7 @@ describe("WAF at the edge", () => {
       writeApp({
         "bulwark.yaml": APP,
         "echo.js": "export const handler = async (event) => { console.log(`ran ${event.requestContext.requestId}`); return { ok: true }; };\n",
+        "upload.js": "export const handler = async (event) => ({ body: event.body, isBase64Encoded: event.isBase64Encoded });\n",
       }),
     );
   });
@@ -90,6 +108,44 @@ describe("WAF at the edge", () => {
       assert.equal(event?.details?.mode, "block");
     }
     assert.equal((await p.fetch("/no-such-route/x?q=shoes", { method: "POST" })).status, 404);
+  });
+
+  it("attack: blocks SQL injection in a multipart text field sent next to a binary PNG part", async () => {
+    const { init } = await upload({ comment: PAYLOADS.sqli }, { name: "avatar", filename: "me.png", type: "image/png" });
+    const res = await p.fetch("/upload", init);
+    assert.equal(res.status, 403);
+    assert.equal((await json(res)).code, "BWK_WAF_BLOCKED");
+    const event = (await events("waf.match")).find((e) => e.requestId === res.headers.get("x-request-id"));
+    assert.equal(event?.details?.class, "sqli");
+    assert.equal(event?.details?.location, "body:$.comment");
+  });
+
+  it("attack: blocks a multipart file named ../../etc/passwd (path traversal in a filename)", async () => {
+    const { init } = await upload({ comment: "my avatar" }, { name: "avatar", filename: "../../etc/passwd", type: "image/png" });
+    const res = await p.fetch("/upload", init);
+    assert.equal(res.status, 403);
+    const event = (await events("waf.match")).find((e) => e.requestId === res.headers.get("x-request-id"));
+    assert.equal(event?.details?.class, "traversal");
+    assert.equal(event?.details?.location, "body:$.avatar.filename");
+  });
+
+  it("refuses a multipart body that never closes with a 400 problem and an input.invalid event", async () => {
+    const { bytes, init } = await upload({ comment: "hi" }, { name: "avatar", filename: "me.png", type: "image/png" });
+    const res = await p.fetch("/upload", { ...init, body: bytes.subarray(0, bytes.length - 10) });
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get("content-type"), "application/problem+json");
+    assert.match(String((await json(res)).detail), /malformed multipart\/form-data/);
+    const event = (await events("input.invalid")).find((e) => e.requestId === res.headers.get("x-request-id"));
+    assert.equal(event?.details?.keyword, "multipart");
+  });
+
+  it("serves an ordinary upload, the function getting the body as sent, base64", async () => {
+    const { bytes, init } = await upload({ comment: "a photo of my cat, taken 2024-05-01 (don't laugh)" }, { name: "avatar", filename: "cat photo.png", type: "image/png" });
+    const res = await p.fetch("/upload", init);
+    assert.equal(res.status, 200);
+    const got = await json(res);
+    assert.equal(got.isBase64Encoded, true);
+    assert.ok(Buffer.from(String(got.body), "base64").equals(bytes));
   });
 
   it("never ran the function for a blocked request", async () => {
@@ -143,6 +199,7 @@ describe("WAF at the edge", () => {
       await send(`header ${text}`, "/items/x", { headers: { "x-note": /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text) } });
       await send(`json ${text}`, "/items/x", { headers: { "content-type": "application/json" }, body: JSON.stringify({ note: text }) });
       await send(`form ${text}`, "/items/x", { headers: { "content-type": "application/x-www-form-urlencoded" }, body: `note=${encodeURIComponent(text)}` });
+      await send(`multipart ${text}`, "/upload", (await upload({ note: text }, { name: "file", filename: "IMG_2041 (1).png", type: "image/png" })).init);
     }
     for (const query of BENIGN_QUERIES) await send(`query ${query}`, `/items/x?${query}`, {});
     for (const headers of BENIGN_HEADERS) {

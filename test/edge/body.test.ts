@@ -1,4 +1,4 @@
-// What a request body is to the edge: its media type, and its JSON, form or text value.
+// What a request body is to the edge: its media type, and its JSON, form, multipart or text value.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isBodyProblem, isJson, isTextual, matchesRange, parseBody, parseMediaType } from "../../src/edge/body.ts";
@@ -89,6 +89,32 @@ describe("parseBody", () => {
     });
     assert.deepEqual(parseBody(Buffer.from("caf\u00e9", "latin1"), parseMediaType("text/csv; charset=iso-8859-1"), 64), { kind: "text", value: "caf\u00e9" });
     assert.deepEqual(parseBody(Buffer.from("\ufeff' OR 1=1--", "utf16le"), parseMediaType("text/plain; charset=utf-16le"), 64), { kind: "text", value: "' OR 1=1--" });
+  });
+
+  it("reads a multipart form with a binary file: fields and declared-text files as text, every part's headers, no binary bytes", () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]);
+    const raw = Buffer.concat([
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="q"\r\n\r\n\' OR 1=1--\r\n'),
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="pic"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n'),
+      png,
+      Buffer.from('\r\n--b\r\nContent-Disposition: form-data; name="notes"; filename="n.txt"\r\nContent-Type: text/plain\r\n\r\n<script>\r\n'),
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="raw"; filename="blob"\r\n\r\n'),
+      png,
+      Buffer.from("\r\n--b--\r\n"),
+    ]);
+    const parsed = parseBody(raw, parseMediaType("multipart/form-data; boundary=b"), 64);
+    assert.ok(!isBodyProblem(parsed) && parsed.kind === "multipart");
+    assert.deepEqual({ ...parsed.fields }, { q: "' OR 1=1--", notes: "<script>" }, "a binary file, typed or not, is not text");
+    assert.deepEqual(parsed.headers["pic"], { filename: "a.png", "content-disposition": 'form-data; name="pic"; filename="a.png"', "content-type": "image/png" });
+    assert.equal(Object.getPrototypeOf(parsed.fields), null);
+  });
+
+  it("refuses a multipart body that is malformed (400) or past the edge's bounds (413)", () => {
+    const noBoundary = parseBody(body("--b\r\n"), parseMediaType("multipart/form-data"), 64);
+    assert.ok(isBodyProblem(noBoundary) && noBoundary.keyword === "multipart");
+    const headers = `Content-Disposition: form-data; name="a"\r\nX-Pad: ${"a".repeat(9000)}`;
+    const huge = parseBody(body(`--b\r\n${headers}\r\n\r\n1\r\n--b--\r\n`), parseMediaType("multipart/form-data; boundary=b"), 64);
+    assert.ok(isBodyProblem(huge) && huge.keyword === "multipartLimits");
   });
 
   it("knows text by its media type", () => {

@@ -79,8 +79,12 @@ describe("a sandbox flooding the platform", () => {
     const results = (await sandbox.invoke(null, ctx, 10_000)) as string[];
     assert.equal(results.filter((r) => r === "ok").length, 64);
     assert.equal(results.filter((r) => r === "LimitExceeded").length, 16);
-    // 16 refusals, one report naming the request: the rest are folded into the sandbox's next one.
+    // 16 refusals, one report at once naming the request; the other 15 are folded into one more,
+    // made when the window ends or, as here, when the sandbox goes: 1 + (1 + 14) refusals.
     assert.deepEqual(reports, [{ op: "kv.get", requestId: ctx.requestId, limit: 64, suppressed: 0 }]);
+    await sandbox.kill();
+    assert.deepEqual(reports.at(1), { op: "kv.get", requestId: ctx.requestId, limit: 64, suppressed: 14 });
+    assert.equal(reports.length, 2);
   });
 
   it("cuts a never-ending stdout line into bounded log entries", async () => {

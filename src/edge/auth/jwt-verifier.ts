@@ -3,9 +3,9 @@
 // nbf with the configured clock skew (RFC 7519 §7.2, RFC 8725 §3.1-3.9), and the token's type
 // (RFC 8725 §3.11).
 //
-// The JWKS is fetched on first use, cached, and fetched again when a token names a kid the cache
-// does not hold, at most once per cooldown: a flood of tokens with made-up kids costs the issuer
-// one request per cooldown, not one per token. After a failed fetch the verifier answers
+// The JWKS is fetched on first use, cached for a minute (so a withdrawn key stops verifying soon),
+// and fetched again when a token names a kid the cache does not hold, at most once per cooldown: a
+// flood of tokens with made-up kids costs the issuer one request per cooldown, not one per token. After a failed fetch the verifier answers
 // "unavailable" for a short backoff instead of fetching again on every request.
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { principalFromClaims, type TokenPrincipal } from "../../core/auth/claims.ts";
@@ -35,12 +35,20 @@ export interface JwtVerifierOptions {
   secret(name: string): Uint8Array;
   /** Least time between two JWKS fetches caused by unknown kids (default 30 s). */
   cooldownMs?: number;
-  /** Longest a fetched JWKS is used before it is fetched again (default 10 min). */
+  /** Longest a fetched JWKS is used before it is fetched again (default 60 s, JWKS_MAX_AGE_MS). */
   cacheMaxAgeMs?: number;
   /** Longest a verified token is trusted without a new signature check (default 60 s; 0 turns the cache off). */
   verifiedMaxAgeMs?: number;
 }
 
+/**
+ * An issuer withdraws a key from its JWKS when the key leaked: tokens signed with it must stop
+ * verifying soon, not after jose's default 10 minutes. A JWKS trusted for 60 s, plus a token
+ * verified at the end of it trusted for the verified-token cache's 60 s, makes a withdrawn key
+ * stop working within 2 minutes. Refreshing costs the issuer one fetch per minute while tokens
+ * arrive; unknown kids still fetch at most once per cooldown, so they cannot make it more.
+ */
+const JWKS_MAX_AGE_MS = 60_000;
 const FETCH_TIMEOUT_MS = 5_000;
 const FAILED_FETCH_BACKOFF_MS = 5_000;
 const MAX_JWKS_BYTES = 512 * 1024;
@@ -103,7 +111,7 @@ export class JwtVerifier {
   #remoteKeys(url: string, options: JwtVerifierOptions): JWTVerifyGetKey {
     const jwks = createRemoteJWKSet(new URL(url), {
       cooldownDuration: options.cooldownMs ?? 30_000,
-      cacheMaxAge: options.cacheMaxAgeMs ?? 10 * 60_000,
+      cacheMaxAge: options.cacheMaxAgeMs ?? JWKS_MAX_AGE_MS,
       timeoutDuration: FETCH_TIMEOUT_MS,
       [customFetch]: (input: string, init: RequestInit) => this.#fetchJwks(input, init),
     });

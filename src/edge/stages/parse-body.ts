@@ -1,6 +1,7 @@
-// Reads a JSON, form or text body into the value the WAF inspects and the input schema validates.
-// A body declared JSON must be UTF-8 JSON nested at most PROTECTION_DEFAULTS.maxJsonDepth deep,
-// checked on the text before parsing (CWE-674); otherwise 400 (415 for another charset).
+// Reads a JSON, form, multipart or text body into the value the WAF inspects and the input schema
+// validates. A body declared JSON must be UTF-8 JSON nested at most PROTECTION_DEFAULTS.maxJsonDepth
+// deep, checked on the text before parsing (CWE-674); otherwise 400 (415 for another charset). A
+// multipart body must be well-formed (400) with no more parts and part headers than the edge reads (413).
 import { PROTECTION_DEFAULTS } from "../../core/manifest/protection.ts";
 import { isBodyProblem, parseBody as parse, parseMediaType } from "../body.ts";
 import { refuse } from "../refuse.ts";
@@ -22,6 +23,9 @@ export const parseBody: Stage = (x, deps) => {
       parsed.message,
       { extra: { accepts: ["application/json"] } },
     );
+  }
+  if (parsed.keyword === "multipartLimits") {
+    throw refuse(x, deps.events, { type: "body.too_large", severity: "low", reason: parsed.message }, "BWK_PAYLOAD_TOO_LARGE", parsed.message);
   }
   throw refuse(
     x,

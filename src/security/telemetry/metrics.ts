@@ -160,7 +160,7 @@ export class PlatformMetrics {
     for (const e of batch) {
       this.#securityEvents.inc({ type: this.#labels.type.of(e.type), severity: e.severity });
       if (e.type.startsWith("waf.")) this.#wafMatches.inc({ rule: this.#labels.rule.of(e.ruleId ?? "unknown") });
-      // A flood of refusals is one event per window carrying how many it stands for (edge/refuse.ts).
+      // A flood of refusals is a few events per window, each carrying how many it stands for (core/repeat-sampler.ts).
       else if (e.type.startsWith("rate.")) this.#rateLimited.inc(1 + suppressedOf(e));
     }
   }

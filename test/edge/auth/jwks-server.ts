@@ -26,6 +26,8 @@ export interface JwksServer {
   signWith(key: SigningKey, claims?: JWTPayload): Promise<string>;
   /** Adds a key to the published set (key rotation). */
   publish(key: SigningKey): Promise<void>;
+  /** Removes a key from the published set (the issuer withdraws a leaked key). */
+  withdraw(kid: string): void;
   /** The RS256 public key as PEM: what an algorithm-confusion attacker uses as an HMAC secret. */
   publicPem(): Promise<string>;
   /** Answers with this body instead of the JWKS (e.g. something huge). */
@@ -75,6 +77,9 @@ export async function startJwksServer(): Promise<JwksServer> {
     unpublishedKey: (kid) => makeKey(kid, "RS256"),
     signWith: (key, claims) => signWith(key, claims),
     publish,
+    withdraw: (kid) => {
+      published.splice(0, published.length, ...published.filter((k) => k.kid !== kid));
+    },
     publicPem: () => exportSPKI(keys[0]!.publicKey),
     override: (body) => {
       overridden = body;

@@ -1,7 +1,7 @@
 // JwtVerifier against a real JWKS server on 127.0.0.1: honest tokens pass, every forgery class
 // fails with its reason, and unknown kids cannot make the verifier hammer the issuer.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it, mock } from "node:test";
 import type { JwtConfig } from "../../../src/core/manifest/types.ts";
 import { JwtVerifier, type JwtResult } from "../../../src/edge/auth/jwt-verifier.ts";
 import { AUDIENCE, forge, ISSUER, startJwksServer, type JwksServer } from "./jwks-server.ts";
@@ -119,6 +119,36 @@ describe("JwtVerifier with a JWKS", () => {
     assert.equal(reason(await verifier.verify(token)), "unknown kid");
     await jwks.publish(next);
     assert.ok((await verifier.verify(token)).ok);
+  });
+});
+
+describe("JwtVerifier with a key the issuer withdraws", () => {
+  // The clock is mocked (Date only: sockets and fetch keep real timers): nothing here waits.
+  before(() => mock.timers.enable({ apis: ["Date"], now: Date.now() }));
+  after(() => mock.timers.reset());
+
+  it("attack: a leaked key's tokens stop verifying within 2 minutes of its withdrawal, with the defaults", async () => {
+    const jwks = await startJwksServer();
+    try {
+      const verifier = new JwtVerifier(config(jwks), { secret: noSecret });
+      const seen = await jwks.sign({ sub: "seen-before" });
+      assert.ok((await verifier.verify(seen)).ok);
+
+      jwks.withdraw("rsa-1");
+      mock.timers.tick(59_000);
+      // Both caches may still hold it for a while: the JWKS (60 s) and the verified token (60 s).
+      assert.ok((await verifier.verify(seen)).ok, "a verified token is trusted for its cache's minute");
+      assert.ok((await verifier.verify(await jwks.sign())).ok, "the fetched JWKS is used for a minute");
+      assert.equal(jwks.hits(), 1);
+
+      mock.timers.tick(61_000);
+      assert.equal(reason(await verifier.verify(seen)), "unknown kid");
+      assert.equal(reason(await verifier.verify(await jwks.sign())), "unknown kid");
+      assert.equal(jwks.hits(), 2, "one fetch once the JWKS was a minute old");
+      assert.ok((await verifier.verify(await jwks.sign({}, { alg: "ES256" }))).ok, "the keys still published verify");
+    } finally {
+      await jwks.close();
+    }
   });
 });
 
