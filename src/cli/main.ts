@@ -91,4 +91,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`bulwark ls | head -1`) closes the pipe under the output: that is
+// the reader's choice, as with any Unix filter, not a failure to print a stack trace for.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code !== "EPIPE") throw e;
+  process.exit(0);
+});
 process.exitCode = await main(process.argv.slice(2));

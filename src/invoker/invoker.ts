@@ -189,8 +189,7 @@ export class Invoker {
       // response) means the sandbox is no longer trusted to be clean.
       healthy ||= e instanceof BulwarkError && e.code === "BWK_HANDLER_ERROR";
       // The caller gets a bare problem; what happened goes to the function's own log.
-      const reason = e instanceof BulwarkError ? `${e.code}: ${e.message}` : String(e);
-      this.#config.onLog({ function: fn, version: version.version, requestId: request.requestId, level: "error", message: `invocation failed: ${reason}` });
+      this.logFailure({ function: fn, version: version.version }, request.requestId, e);
       this.#config.onFailure({
         function: fn,
         version: version.version,
@@ -201,6 +200,15 @@ export class Invoker {
     } finally {
       pool.release(lease.sandbox, healthy);
     }
+  }
+
+  /**
+   * Writes why an invocation failed to the function's own log (`bulwark logs`), where its author
+   * looks. Also for a failure found after the sandbox answered: the edge's check of an HTTP answer.
+   */
+  logFailure(owner: SandboxOwner, requestId: string, error: unknown): void {
+    const reason = error instanceof BulwarkError ? `${error.code}: ${error.message}` : String(error);
+    this.#config.onLog({ ...owner, requestId, level: "error", message: `invocation failed: ${reason}` });
   }
 
   /** Per serving function, its sandboxes; those still draining count as live until they are gone. */

@@ -54,6 +54,13 @@ describe("function failures", () => {
     assert.match(logs.stdout, /secret detail/);
   });
 
+  it("why an answer was no valid response (502) reaches the function's logs, by request id", async () => {
+    const res = await p.fetch("/bad", { method: "POST" });
+    assert.equal(res.status, 502);
+    const logs = p.cli(["logs", "bad"]);
+    assert.match(logs.stdout, new RegExp(`${res.headers.get("x-request-id")}.*BWK_BAD_RESPONSE: statusCode must be an integer`));
+  });
+
   it("a failed function serves again on its next call", () => expectProblem("/slow", 504, "BWK_TIMEOUT"));
 
   it("serves concurrent invocations of several functions", async () => {

@@ -105,8 +105,15 @@ describe("CLI arguments", () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--to/);
   });
+  it("rollback --to that is not a version says what it got", () => {
+    const r = cli(["rollback", "f", "--to", "latest"]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'bulwark: rollback: --to must be a version number such as 3 or v3, got "latest"\n');
+  });
   it("every command has --help", () => {
-    for (const c of ["up", "deploy", "invoke", "logs", "ls", "keys", "rollback"]) {
+    const listed = cli(["--help"]).stdout.match(/^ {2}[a-z]+(?= )/gm)?.map((c) => c.trim()) ?? [];
+    assert.ok(listed.length > 20, "bulwark --help lists the commands");
+    for (const c of listed) {
       const r = cli([c, "--help"]);
       assert.equal(r.code, 0);
       assert.match(r.stdout, new RegExp(`^usage: bulwark ${c}`));

@@ -10,6 +10,7 @@ import { readCheckpointFile, verifyAuditFiles, type AuditCheck } from "../../con
 import type { ControlClient } from "../../control/client.ts";
 import { ACTOR_TYPES, type AuditRecord, type Checkpoint } from "../../security/audit/index.ts";
 import { intOption, type Command, type Env, type Parsed } from "../command.ts";
+import { timeOrAge } from "./age.ts";
 import { clientFor, dataDirOf, DATA_DIR_HELP, DATA_DIR_OPTION, print } from "./shared.ts";
 
 /** Exit status when verification finds tampering, apart from 1 (the check itself failed). */
@@ -26,7 +27,7 @@ export const audit: Command = {
   summary: "Verifies, exports a checkpoint of, and queries the hash-chained audit log.",
   usage:
     "bulwark audit verify [--from-checkpoint FILE] [--offline] [--public-key PEM] | audit export [--out FILE] | " +
-    "audit query [--actor A] [--action X] [--target T] [--since ISO] [--until ISO] [--limit N] [--after SEQ] [--json]",
+    "audit query [--actor A] [--action X] [--target T] [--since ISO|7d] [--until ISO|1h] [--limit N] [--after SEQ] [--json]",
   options: {
     ...DATA_DIR_OPTION,
     "from-checkpoint": { type: "string" },
@@ -50,8 +51,8 @@ export const audit: Command = {
     actor: "query: TYPE:ID (user:admin, function:charge), an ID, or TYPE: for any id of that type",
     action: "query: exact action, like deploy.prod or audit.read",
     target: "query: exact target, like function:charge",
-    since: "query: from this time on (ISO 8601, e.g. 2025-01-31 or 2025-01-31T12:00:00Z)",
-    until: "query: before this time",
+    since: "query: from this time on (ISO 8601, e.g. 2025-01-31 or 2025-01-31T12:00:00Z) or this long ago (30m, 24h, 7d)",
+    until: "query: before this time (ISO 8601, or an age like 1h)",
     limit: "query: at most N records (default 100, at most 1000)",
     after: "query: records after this seq (the next page)",
     json: "verify, query: print JSON",
@@ -130,9 +131,13 @@ async function query(args: Parsed, env: Env): Promise<void> {
     if (type !== undefined) params.set("actorType", type);
     if (id !== undefined) params.set("actorId", id);
   }
-  for (const key of ["action", "target", "since", "until"] as const) {
+  for (const key of ["action", "target"] as const) {
     const value = v[key];
     if (typeof value === "string") params.set(key, value);
+  }
+  for (const key of ["since", "until"] as const) {
+    const value = v[key];
+    if (typeof value === "string") params.set(key, timeOrAge(key, value));
   }
   if (v.limit !== undefined) params.set("limit", String(intOption("limit", v.limit, 100, 1_000)));
   if (v.after !== undefined) params.set("after", String(intOption("after", v.after, 0)));

@@ -2,7 +2,7 @@
 // newest last. Their fields carry what clients sent, so every one is printed escaped.
 import type { SecurityEvent } from "../../security/events.ts";
 import { intOption, type Command } from "../command.ts";
-import { ageMs, printable } from "./age.ts";
+import { printable, timeOrAge } from "./age.ts";
 import { clientFor, DATA_DIR_HELP, DATA_DIR_OPTION, print } from "./shared.ts";
 
 const PAGE = 5_000;
@@ -40,9 +40,7 @@ export const events: Command = {
 };
 
 function sinceOf(value: string | boolean | undefined): string {
-  if (typeof value !== "string") return new Date(Date.now() - 24 * 3_600_000).toISOString();
-  if (/^\d{4}-\d{2}-\d{2}/.test(value)) return value;
-  return new Date(Date.now() - ageMs("since", value)).toISOString();
+  return timeOrAge("since", typeof value === "string" ? value : "24h");
 }
 
 function line(e: SecurityEvent): string {

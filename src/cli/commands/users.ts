@@ -9,7 +9,7 @@ const SUBS = "add, ls, disable, enable, roles, reset-password or reset-mfa";
 
 export const users: Command = {
   name: "users",
-  summary: "Adds, lists and disables users and sets their roles (developer, operator, auditor, admin).",
+  summary: "Adds, lists, disables and enables users, resets their password or MFA, and sets their roles (developer, operator, auditor, admin).",
   usage: "bulwark users add NAME [--roles R1,R2] | users ls [--json] | users disable|enable|reset-password|reset-mfa NAME | users roles NAME --set R1,R2",
   options: { ...DATA_DIR_OPTION, roles: { type: "string" }, set: { type: "string" }, json: { type: "boolean" } },
   help: {

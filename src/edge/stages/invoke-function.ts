@@ -11,5 +11,11 @@ export const invokeFunction: Stage = async (x, deps) => {
     ...(x.trace === undefined ? {} : { trace: x.trace }),
     ...(x.tenant === undefined ? {} : { tenant: x.tenant }),
   });
-  x.response = toHttpResponse(result.value);
+  try {
+    x.response = toHttpResponse(result.value);
+  } catch (e) {
+    // The answer came back but is no HTTP response (502): its author learns why from bulwark logs.
+    deps.invoker.logFailure({ function: x.route!.function, version: result.version, ...(x.tenant === undefined ? {} : { tenant: x.tenant }) }, x.requestId, e);
+    throw e;
+  }
 };

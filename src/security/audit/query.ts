@@ -66,7 +66,7 @@ function isoTime(value: unknown, name: string): string {
     value instanceof Date ? value.getTime()
     : typeof value === "string" && ISO_INPUT.test(value) ? Date.parse(value)
     : Number.NaN;
-  if (!Number.isFinite(ms)) throw invalid(`${name} must be an ISO 8601 time or a Date`);
+  if (!Number.isFinite(ms)) throw invalid(`${name} must be an ISO 8601 date, or a date-time with a zone, like 2025-01-31 or 2025-01-31T12:00:00Z`);
   return new Date(ms).toISOString();
 }
 

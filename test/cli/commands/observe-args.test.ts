@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { timeOrAge } from "../../../src/cli/commands/age.ts";
 import { parseActor } from "../../../src/cli/commands/audit.ts";
 import { hostPort } from "../../../src/cli/commands/siem.ts";
 
@@ -28,4 +29,21 @@ describe("siem add --syslog HOST:PORT", () => {
       assert.throws(() => hostPort(bad), { code: "BWK_USAGE" });
     });
   }
+});
+
+describe("--since and --until of events and audit query", () => {
+  const now = Date.parse("2026-01-31T12:00:00Z");
+
+  it("reads an age before now, and passes an ISO 8601 time on as typed", () => {
+    assert.equal(timeOrAge("since", "2h", now), "2026-01-31T10:00:00.000Z");
+    assert.equal(timeOrAge("since", "7d", now), "2026-01-24T12:00:00.000Z");
+    assert.equal(timeOrAge("until", "2026-01-30", now), "2026-01-30");
+  });
+
+  it("refuses anything else in one line naming the option and both forms", () => {
+    assert.throws(() => timeOrAge("since", "yesterday", now), {
+      code: "BWK_USAGE",
+      message: '--since must be an age like 30m, 12h or 7d, or an ISO 8601 time like 2025-01-31T12:00:00Z, got "yesterday"',
+    });
+  });
 });
