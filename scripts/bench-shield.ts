@@ -12,6 +12,7 @@ import { compileWaf } from "../src/core/waf/index.ts";
 import { parseBody, parseMediaType } from "../src/edge/body.ts";
 import { InputSchemas } from "../src/edge/input-schema.ts";
 import { RateLimits } from "../src/edge/rate-limits.ts";
+import { type Percentiles, stats } from "./bench-stats.ts";
 
 const REQUESTS = 2_000;
 const LOAD_SECONDS = 8;
@@ -85,8 +86,8 @@ export async function startIssuer(): Promise<Issuer> {
 }
 
 export interface ShieldFigures {
-  plain: { p50: number; p99: number };
-  full: { p50: number; p99: number };
+  plain: Percentiles;
+  full: Percentiles;
   rpsFull: number;
   rpsBare: number;
 }
@@ -109,13 +110,11 @@ async function timed(url: string, headers: Record<string, string>): Promise<numb
   return performance.now() - t;
 }
 
-async function latency(url: string, headers: Record<string, string>): Promise<{ p50: number; p99: number }> {
+async function latency(url: string, headers: Record<string, string>): Promise<Percentiles> {
   for (let i = 0; i < 200; i++) await timed(url, headers);
   const samples: number[] = [];
   for (let i = 0; i < REQUESTS; i++) samples.push(await timed(url, headers));
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))]!;
-  return { p50: at(50), p99: at(99) };
+  return stats(samples);
 }
 
 async function load(url: string, headers: Record<string, string>): Promise<number> {

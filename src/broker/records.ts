@@ -35,7 +35,7 @@ const TRAVERSAL_RULES: ReadonlySet<string> = new Set([
 
 export class BrokerRecords {
   readonly #events: Pick<SecurityEventRecorder, "record">;
-  readonly #audit: Pick<AuditLog, "append" | "appendBatch">;
+  readonly #audit: Pick<AuditLog, "appendBatch">;
   readonly #log: Logger | undefined;
   readonly #durable: GroupCommit;
   /** Writes into a full namespace come in floods: a few events per window (core/repeat-sampler.ts). */
@@ -43,7 +43,7 @@ export class BrokerRecords {
   #pending: AuditEntry[] = [];
   #scheduled = false;
 
-  constructor(events: Pick<SecurityEventRecorder, "record">, audit: Pick<AuditLog, "append" | "appendBatch">, log?: Logger) {
+  constructor(events: Pick<SecurityEventRecorder, "record">, audit: Pick<AuditLog, "appendBatch">, log?: Logger) {
     this.#events = events;
     this.#audit = audit;
     this.#durable = new GroupCommit(audit);

@@ -37,7 +37,7 @@ export interface BrokerConfig {
   /** The master key, opened with every stage's database (openMasterKeyRing). */
   keys: MasterKeyRing;
   events: Pick<SecurityEventRecorder, "record">;
-  audit: Pick<AuditLog, "append" | "appendBatch">;
+  audit: Pick<AuditLog, "appendBatch">;
   log: Logger;
   /** The deployed app's name, bound into every encryption context. */
   app(): string | undefined;
@@ -61,7 +61,7 @@ export interface BrokerServices {
   flush(): void;
 }
 
-export async function openBrokerServices(config: BrokerConfig): Promise<BrokerServices> {
+export function openBrokerServices(config: BrokerConfig): BrokerServices {
   const { db, dataDir, log } = config;
   const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...config.limits };
   const keysDir = join(dataDir, "keys");

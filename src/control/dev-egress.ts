@@ -8,13 +8,14 @@ import { BulwarkError } from "../core/errors.ts";
 import type { Manifest } from "../core/manifest/types.ts";
 import { parseEgressGrant } from "../core/policy/egress-grant.ts";
 import { blockedReason } from "../core/blocked-addresses.ts";
+import { unbracketed } from "../core/ipaddr.ts";
 
 export function refusePrivateEgressInDev(manifest: Manifest): void {
   for (const fn of Object.values(manifest.functions)) {
     for (const text of fn.permissions?.egress ?? []) {
       const grant = parseEgressGrant(text);
       if (grant === null || grant.wildcard) continue;
-      const host = grant.host.startsWith("[") ? grant.host.slice(1, -1) : grant.host;
+      const host = unbracketed(grant.host);
       // A host name never reaches such an address: the broker refuses it after resolving.
       if (isIP(host) === 0) continue;
       const reason = blockedReason(host);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { BulwarkError } from "../core/errors.ts";
 import { isLoopbackHost, parseAddress } from "../core/ipaddr.ts";
 import { loadTls, type TlsMaterial, type TlsSource } from "../edge/tls.ts";
+import { urlHost } from "./servers.ts";
 
 export const DEFAULT_CONTROL_HOST = "127.0.0.1";
 
@@ -38,7 +39,7 @@ export function checkControlExposure(host: string, tls: boolean): void {
 
 /** The URL a CLI on this machine uses (a wildcard listener is reached on loopback), and the pin. */
 export function endpointOf(address: AddressInfo, tls: TlsMaterial | undefined): Omit<ControlEndpoint, "pid"> {
-  const host = WILDCARD_TO_LOOPBACK[address.address] ?? (address.address.includes(":") ? `[${address.address}]` : address.address);
+  const host = WILDCARD_TO_LOOPBACK[address.address] ?? urlHost(address.address);
   if (!tls) return { url: `http://${host}:${address.port}` };
   return { url: `https://${host}:${address.port}`, fingerprint256: new X509Certificate(tls.cert).fingerprint256 };
 }

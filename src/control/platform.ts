@@ -84,7 +84,7 @@ export interface PlatformConfig {
  * Where the dev stage keeps its files. Prod keeps the data dir's own files (bulwark.db, objects/,
  * keys/workload.key), so data dirs made before stages existed are prod's as they are.
  */
-export function devStageDir(dataDir: string): string {
+function devStageDir(dataDir: string): string {
   return join(dataDir, "stages", "dev");
 }
 
@@ -179,7 +179,8 @@ export class Platform {
     const events = new SecurityEventRecorder(db);
     // The audit chain has its own file, synced on every commit, and its signing key lives apart
     // from it: someone who can rewrite the database cannot also re-sign its checkpoints.
-    const auditKey = loadOrCreateAuditKey(join(dataDir, "keys"));
+    const keysDir = join(dataDir, "keys");
+    const auditKey = loadOrCreateAuditKey(keysDir);
     const auditDb = openDatabase(join(dataDir, "audit.db"), { synchronous: "FULL" });
     const audit = new ObservedAuditLog(auditDb, {
       signingKey: auditKey.privateKey,
@@ -193,10 +194,10 @@ export class Platform {
     // One master key for every stage, checked against all their data before anything is sealed;
     // the people store seals TOTP secrets with it, and the SIEM outbox its webhook tokens.
     const databases = [db, devDb];
-    const keys = await openMasterKeyRing({ keysDir: join(dataDir, "keys"), masterKey: config.masterKey ?? {}, dbs: databases, events, log });
+    const keys = await openMasterKeyRing({ keysDir, masterKey: config.masterKey ?? {}, dbs: databases, events, log });
     const sealer = new Sealer(keys);
     const tokenSealer = masterKeySiemTokenSealer(sealer);
-    const siem = startSiem({ db, keysDir: join(dataDir, "keys"), tokenSealer, audit, events, productVersion: version, log });
+    const siem = startSiem({ db, keysDir, tokenSealer, audit, events, productVersion: version, log });
     const stages = {} as Record<Stage, PlatformStage>;
     const all = () => Object.values(stages);
     const metrics = new PlatformMetrics({
@@ -206,14 +207,17 @@ export class Platform {
     });
     events.subscribe((batch) => metrics.securityEvents(batch));
     const people = People.open(db, { audit, events, log }, { ...config.people, sealer: masterKeyTotpSealer(() => sealer) });
-    const secretValues = () => all().flatMap((s) => [...s.broker.readSecrets.values()]);
+    // Asked for each string a redactor scans (function logs, the platform's own): lazily, no arrays.
+    const secretValues = function* () {
+      for (const stage of all()) yield* stage.broker.readSecrets.values();
+    };
     const quarantine = new Quarantine(new SqliteQuarantineStore(db), events, (stage, fn) => stages[stage].retireSandboxes(fn));
     const limits = new LimitOverrides(new SqliteLimitOverrideStore(db), (stage, fn) => stages[stage].retireSandboxes(fn));
     const shared: Omit<StageParts, "name" | "dataDir" | "db"> = {
       keys,
       // Content-addressed: a bundle is the same bytes whichever stage deployed it.
       bundles: new BundleStore(join(dataDir, "bundles")),
-      artifactKey: loadOrCreateArtifactKey(join(dataDir, "keys")),
+      artifactKey: loadOrCreateArtifactKey(keysDir),
       audit,
       events,
       metrics,
@@ -226,8 +230,8 @@ export class Platform {
     };
     // Both stages open at start, not at dev's first use: the master key was checked against dev's
     // data above, and a dev port already in use fails the start instead of a later deploy.
-    stages.prod = await PlatformStage.open({ ...shared, name: "prod", dataDir, db }, config);
-    stages.dev = await PlatformStage.open({ ...shared, name: "dev", dataDir: devDir, db: devDb }, config);
+    stages.prod = PlatformStage.open({ ...shared, name: "prod", dataDir, db }, config);
+    stages.dev = PlatformStage.open({ ...shared, name: "dev", dataDir: devDir, db: devDb }, config);
     const intel = openIntel(db, all().map((s) => s.shield));
     // Failures the edge and control plane log may quote a handler's error, and so a secret it read.
     const platformConfig = { ...config, log: redactingLog(config.log, secretValues) };

@@ -27,6 +27,10 @@ export function closeServer(server: Server | undefined): Promise<void> {
 
 export function urlOf(server: Server, scheme: "http" | "https" = "http"): string {
   const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(":") ? `[${address}]` : address;
-  return `${scheme}://${host}:${port}`;
+  return `${scheme}://${urlHost(address)}:${port}`;
+}
+
+/** A listening address as a URL's host: an IPv6 address in brackets (RFC 3986 §3.2.2). */
+export function urlHost(address: string): string {
+  return address.includes(":") ? `[${address}]` : address;
 }

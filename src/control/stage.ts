@@ -144,12 +144,12 @@ export class PlatformStage {
     this.#refresh();
   }
 
-  static async open(parts: StageParts, settings: StageSettings): Promise<PlatformStage> {
+  static open(parts: StageParts, settings: StageSettings): PlatformStage {
     const { name, db, log, metrics, tracing } = parts;
     const records = stageRecords(name, parts.events, parts.audit);
     const state = new SqliteStateStore(db);
     const artifacts = new ArtifactService({ store: new SqliteArtifactStore(db), state, key: parts.artifactKey, audit: records.audit, events: records.events });
-    const broker = await openBrokerServices({
+    const broker = openBrokerServices({
       dataDir: parts.dataDir,
       db,
       keys: parts.keys,

@@ -11,6 +11,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { connect, type TLSSocket } from "node:tls";
 import { BulwarkError } from "../core/errors.ts";
+import { unbracketed } from "../core/ipaddr.ts";
 
 /** How a CLI knows the control API it talks to is the real one. */
 export type ServerTrust = { fingerprint256: string } | { ca: string };
@@ -72,7 +73,7 @@ export function trustOf(value: string, cwd: string): ServerTrust {
 }
 
 function verifiedSocket(url: URL, trust: ServerTrust | undefined): Promise<TLSSocket> {
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  const host = unbracketed(url.hostname);
   const pinned = trust !== undefined && "fingerprint256" in trust ? trust.fingerprint256 : undefined;
   return new Promise((resolve, reject) => {
     const socket = connect({

@@ -2,7 +2,7 @@
 // private networks and cloud metadata endpoints (SSRF, CWE-918). Special-purpose ranges from the
 // IANA registries (RFC 6890) that are not globally reachable, plus the IPv6 forms that carry an
 // IPv4 address inside (mapped, SIIT, NAT64, 6to4), which are checked as that IPv4 address.
-// Pure (node:net's parsers only): the broker's egress check and the SIEM sinks' share it.
+// Pure (node:net and ipaddr.ts): the broker's egress check and the SIEM sinks' share it.
 //
 // Some of these ranges are link-scoped: link-local addresses and the cloud metadata endpoints
 // answer only on the machine's own link, and the metadata service hands out the host's cloud
@@ -10,6 +10,7 @@
 // on loopback or the LAN, but never there (linkScopeReason).
 
 import { BlockList, isIPv4, isIPv6 } from "node:net";
+import { formatV4, parseV6 } from "./ipaddr.ts";
 
 interface Range {
   cidr: string;
@@ -95,7 +96,7 @@ function refusal(address: string): Refusal | null {
   if (!isIPv6(address) || address.includes("%")) return { reason: "not a global IP address", linkScope: true };
   const direct = match(IPV6, address, "ipv6");
   if (direct !== null) return direct;
-  const embedded = embeddedIPv4(ipv6Bytes(address));
+  const embedded = embeddedIPv4(parseV6(address));
   if (embedded === null) return null;
   const inner = match(IPV4, embedded.ipv4, "ipv4");
   return inner === null ? null : { reason: `${embedded.form} of ${embedded.ipv4}, ${inner.reason}`, linkScope: inner.linkScope };
@@ -106,41 +107,16 @@ function match(table: Range[], address: string, family: "ipv4" | "ipv6"): Refusa
   return range === undefined ? null : { reason: `${range.name}, ${range.cidr}`, linkScope: range.linkScope };
 }
 
-function embeddedIPv4(b: Uint8Array): { form: string; ipv4: string } | null {
-  const zero = (from: number, to: number): boolean => b.subarray(from, to).every((x) => x === 0);
-  const ipv4 = (at: number): string => [...b.subarray(at, at + 4)].join(".");
+function embeddedIPv4(v6: bigint): { form: string; ipv4: string } | null {
+  const ipv4 = (shift: bigint): string => formatV4(Number((v6 >> shift) & 0xffffffffn));
+  const prefix96 = v6 >> 32n;
   // ::ffff:0:0/96 (RFC 4291 §2.5.5.2)
-  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return { form: "IPv4-mapped form", ipv4: ipv4(12) };
+  if (prefix96 === 0xffffn) return { form: "IPv4-mapped form", ipv4: ipv4(0n) };
   // ::ffff:0:0:0/96 (RFC 6052 §2.1, SIIT)
-  if (zero(0, 8) && b[8] === 0xff && b[9] === 0xff && zero(10, 12)) {
-    return { form: "IPv4-translated form", ipv4: ipv4(12) };
-  }
+  if (prefix96 === 0xffff0000n) return { form: "IPv4-translated form", ipv4: ipv4(0n) };
   // 64:ff9b::/96 (RFC 6052 §2.1)
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return { form: "NAT64 form", ipv4: ipv4(12) };
+  if (prefix96 === 0x64ff9b0000000000000000n) return { form: "NAT64 form", ipv4: ipv4(0n) };
   // 2002::/16 (RFC 3056 §2)
-  if (b[0] === 0x20 && b[1] === 0x02) return { form: "6to4 form", ipv4: ipv4(2) };
+  if (v6 >> 112n === 0x2002n) return { form: "6to4 form", ipv4: ipv4(80n) };
   return null;
-}
-
-/** 16 bytes of a valid IPv6 address (as net.isIPv6 accepts, without a zone), `::` and dotted tail included. */
-function ipv6Bytes(address: string): Uint8Array {
-  const bytes = new Uint8Array(16);
-  let text = address;
-  const lastColon = text.lastIndexOf(":");
-  const tail = text.slice(lastColon + 1);
-  if (tail.includes(".")) {
-    tail.split(".").forEach((octet, i) => (bytes[12 + i] = Number(octet)));
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const [left = "", right] = text.split("::");
-  const head = left === "" ? [] : left.split(":");
-  const rest = right === undefined || right === "" ? [] : right.split(":");
-  const groups = [...head, ...Array<string>(8 - head.length - rest.length).fill("0"), ...rest];
-  groups.forEach((group, i) => {
-    if (i >= 6 && tail.includes(".")) return;
-    const value = Number.parseInt(group, 16);
-    bytes[2 * i] = value >> 8;
-    bytes[2 * i + 1] = value & 0xff;
-  });
-  return bytes;
 }

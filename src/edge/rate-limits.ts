@@ -46,7 +46,7 @@ export class RateLimits {
    * address, and so a fresh bucket, for every request (the control API's sign-in throttle counts the same way).
    */
   takeIp(address: string, now: number): Refusal | undefined {
-    const ip = networkOf(address);
+    const ip = clientNetwork(address);
     const until = this.#blocked.get(ip);
     if (until !== undefined) {
       if (until > now) {
@@ -67,7 +67,7 @@ export class RateLimits {
   noteAuthFailure(address: string, now: number): void {
     const bucket = this.#buckets.authFailuresPerIp;
     if (!bucket) return;
-    const ip = networkOf(address);
+    const ip = clientNetwork(address);
     const decision = bucket.limiter.take(`ip:${ip}`, now);
     if (decision.ok) return;
     if (this.#blocked.size >= MAX_KEYS) this.#blocked.delete(this.#blocked.keys().next().value!);
@@ -101,11 +101,6 @@ export class RouteBucket {
 
 function refusal(decision: RateDecision, limit: Refusal["limit"], rate: RateLimit): Refusal | undefined {
   return decision.ok ? undefined : { limit, rate: rate.text, retryAfterSeconds: decision.retryAfterSeconds };
-}
-
-/** An IPv4 address (socket peers and X-Forwarded-For hops both pass isIP) is its own network already. */
-function networkOf(address: string): string {
-  return address.includes(":") ? clientNetwork(address) : address;
 }
 
 function resolve(limits: AppLimits | undefined): Record<LimitName, RateSetting> {

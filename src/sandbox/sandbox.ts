@@ -291,16 +291,16 @@ export class Sandbox {
         return invocation.done.reject(new BulwarkError(code, `the handler failed: ${describe(message.error)}`));
       }
       case "log": {
-        const id = this.#runningOrNone(message.id);
-        if (id === undefined) return this.#violation("it logged for an invocation it never ran");
-        return this.#log(id, message.level, message.msg);
+        const invocation = this.#runningOrNone(message.id);
+        if (invocation === undefined) return this.#violation("it logged for an invocation it never ran");
+        return this.#log(invocation, message.level, message.msg);
       }
       case "call": {
         // The call is for an invocation this sandbox is running, or for none; an id it never
         // ran is a lie about whose call it is.
-        const inv = this.#runningOrNone(message.inv);
-        if (inv === undefined) return this.#violation("it made a call for an invocation it never ran");
-        return void this.#call(message.id, inv, message.op, message.args);
+        const invocation = this.#runningOrNone(message.inv);
+        if (invocation === undefined) return this.#violation("it made a call for an invocation it never ran");
+        return void this.#call(message.id, invocation, message.op, message.args);
       }
     }
   }
@@ -310,8 +310,10 @@ export class Sandbox {
    * ended: a timer or a kept ctx of a handler that returned still carries its id, and the broker
    * refuses calls outside an invocation. undefined for an id this sandbox never handed out.
    */
-  #runningOrNone(id: string | null): string | null | undefined {
-    if (id === null || this.#invocations.has(id)) return id;
+  #runningOrNone(id: string | null): Invocation | null | undefined {
+    if (id === null) return null;
+    const running = this.#invocations.get(id);
+    if (running !== undefined) return running;
     return /^[1-9][0-9]{0,15}$/.test(id) && Number(id) <= this.#invocationCount ? null : undefined;
   }
 
@@ -319,27 +321,21 @@ export class Sandbox {
   #violation(detail: string): void {
     if (!this.alive) return;
     const requestIds = Array.from(this.#invocations.values(), (i) => i.requestId);
-    try {
-      this.#options.onViolation?.({ detail, requestIds });
-    } catch (e) {
-      warnOnce(this.#options, `onViolation failed: ${(e as Error).message}`);
-    }
+    notify(this.#options, "onViolation", () => this.#options.onViolation?.({ detail, requestIds }));
     this.#terminate("killed", detail);
   }
 
-  async #call(id: number, inv: string | null, op: string, args: unknown[]): Promise<void> {
+  async #call(id: number, invocation: Invocation | null, op: string, args: unknown[]): Promise<void> {
     let reply: HostMessage;
     if (this.#callsInFlight >= MAX_CALLS_IN_FLIGHT) {
-      this.#callRefused(inv, op);
+      this.#callRefused(invocation, op);
       reply = { t: "reply", id, ok: false, error: { name: "LimitExceeded", message: "too many calls in flight", code: "BWK_LIMIT_EXCEEDED" } };
     } else {
       this.#callsInFlight++;
       try {
         const broker = this.#options.onCall ?? denyAll;
-        const invocation = inv === null ? undefined : this.#invocations.get(inv);
-        const attached = invocation?.attachment === undefined ? {} : { invocation: invocation.attachment };
         const running = Array.from(this.#invocations.values(), (i) => i.attachment);
-        reply = { t: "reply", id, ok: true, value: await broker({ op, args, invocationId: invocation?.requestId ?? null, ...attached, running }) };
+        reply = { t: "reply", id, ok: true, value: await broker({ op, args, ...taggedWith(invocation), running }) };
       } catch (e) {
         reply = { t: "reply", id, ok: false, error: wireErrorOf(e) };
       } finally {
@@ -360,27 +356,19 @@ export class Sandbox {
    * A call refused for the in-flight cap: code in the sandbox flooding the broker (CWE-770). Said
    * once per sandbox and window, with the refusals folded since the last time (core/repeat-sampler.ts).
    */
-  #callRefused(inv: string | null, op: string): void {
+  #callRefused(invocation: Invocation | null, op: string): void {
     this.#refusedCalls ??= new RepeatSampler({ maxKeys: 1 });
-    const requestId = (inv === null ? undefined : this.#invocations.get(inv))?.requestId ?? null;
-    this.#refusedCalls.admit("calls", Date.now(), (suppressed) => {
-      try {
-        this.#options.onCallsRefused?.({ op: op.slice(0, 64), requestId, limit: MAX_CALLS_IN_FLIGHT, suppressed });
-      } catch (e) {
-        warnOnce(this.#options, `onCallsRefused failed: ${(e as Error).message}`);
-      }
-    });
+    const requestId = invocation?.requestId ?? null;
+    this.#refusedCalls.admit("calls", Date.now(), (suppressed) =>
+      notify(this.#options, "onCallsRefused", () => this.#options.onCallsRefused?.({ op: op.slice(0, 64), requestId, limit: MAX_CALLS_IN_FLIGHT, suppressed })),
+    );
   }
 
-  /** The platform's log callback must not be a way for sandbox content to crash the platform. */
-  #log(inv: string | null, level: LogLevel, msg: string): void {
-    const invocation = inv === null ? undefined : this.#invocations.get(inv);
-    try {
-      const attached = invocation?.attachment === undefined ? {} : { invocation: invocation.attachment };
-      this.#options.onLog?.({ id: invocation?.requestId ?? null, level, msg, ...attached });
-    } catch (e) {
-      warnOnce(this.#options, `onLog failed: ${(e as Error).message}`);
-    }
+  #log(invocation: Invocation | null, level: LogLevel, msg: string): void {
+    notify(this.#options, "onLog", () => {
+      const { invocationId, ...attached } = taggedWith(invocation);
+      this.#options.onLog?.({ id: invocationId, level, msg, ...attached });
+    });
   }
 
   #captureOutput(stream: NodeJS.ReadableStream, level: LogLevel): void {
@@ -400,9 +388,9 @@ export class Sandbox {
   }
 
   /** Raw stdout/stderr lines carry no request id: they are the invocation's only when it runs alone. */
-  #soleInvocation(): string | null {
+  #soleInvocation(): Invocation | null {
     if (this.#invocations.size !== 1) return null;
-    return this.#invocations.keys().next().value ?? null;
+    return this.#invocations.values().next().value ?? null;
   }
 
   #terminate(reason: ExitReason, detail: string): void {
@@ -428,7 +416,8 @@ export class Sandbox {
     if (this.#exit !== undefined) return;
     const oom = this.#heapOutOfMemory || this.#cgroup?.oomKilled() === true;
     const reason: ExitReason = this.#dying?.reason === "timeout" ? "timeout" : oom ? "oom" : (this.#dying?.reason ?? "exited");
-    this.#exit = { code, signal, reason };
+    const exit: SandboxExit = { code, signal, reason };
+    this.#exit = exit;
     if (this.#load !== undefined) clearTimeout(this.#load.timer);
     for (const invocation of this.#invocations.values()) clearTimeout(invocation.timer);
     // Removing the cgroup succeeds only once its last process is gone, so callers that see the
@@ -445,19 +434,28 @@ export class Sandbox {
     // The refusals folded in the last window are reported before the sandbox is said to be gone.
     this.#refusedCalls?.flush();
     this.#finished.resolve();
-    for (const listener of this.#exitListeners.splice(0)) {
-      try {
-        listener(this.#exit);
-      } catch (e) {
-        warnOnce(this.#options, `an onExit listener failed: ${(e as Error).message}`);
-      }
-    }
+    for (const listener of this.#exitListeners.splice(0)) notify(this.#options, "an onExit listener", () => listener(exit));
   }
 }
 
 function checkProfile(profile: SandboxProfile): void {
   if (!Number.isSafeInteger(profile.memoryBytes) || profile.memoryBytes < MIN_MEMORY_BYTES) {
     throw new BulwarkError("BWK_INVALID_ARGUMENT", `a sandbox needs at least ${MIN_MEMORY_BYTES} bytes of memory`);
+  }
+}
+
+/** The request id a call or log line is tagged with, and what the platform attached to its invocation. */
+function taggedWith(invocation: Invocation | null): { invocationId: string | null; invocation?: unknown } {
+  if (invocation === null) return { invocationId: null };
+  return invocation.attachment === undefined ? { invocationId: invocation.requestId } : { invocationId: invocation.requestId, invocation: invocation.attachment };
+}
+
+/** The platform's callbacks must not be a way for sandbox content to crash the platform. */
+function notify(options: SandboxOptions, name: string, callback: () => void): void {
+  try {
+    callback();
+  } catch (e) {
+    warnOnce(options, `${name} failed: ${(e as Error).message}`);
   }
 }
 

@@ -36,7 +36,7 @@ export async function brokerBench(limits: Partial<BrokerLimits> = {}): Promise<B
   const runs: BrokerBench["runs"] = [];
   let app: string | undefined;
   const log = pino({ level: "silent" });
-  const services = await openBrokerServices({
+  const services = openBrokerServices({
     dataDir: dir,
     db,
     keys: await openMasterKeyRing({ keysDir: join(dir, "keys"), masterKey: {}, dbs: [db], events, log }),

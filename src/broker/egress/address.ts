@@ -20,6 +20,7 @@ import { isIP } from "node:net";
 import { BulwarkError } from "../../core/errors.ts";
 import { type EgressGrant, egressResource, grantCovers, parseEgressGrant, parseEgressTarget } from "../../core/policy/index.ts";
 import { blockedReason } from "../../core/blocked-addresses.ts";
+import { unbracketed } from "../../core/ipaddr.ts";
 
 /** dns.promises.lookup with `all: true`; a test may pass its own. */
 export type LookupAll = (hostname: string, options: { all: true }) => Promise<Array<{ address: string; family: number }>>;
@@ -83,7 +84,7 @@ export async function resolveAndCheck(
   const granted = parsedGrants(grants);
   if (!granted.some((grant) => grantCovers(grant, target))) denied("not-granted", `egress to ${resource} is not granted`);
 
-  const bare = host.startsWith("[") ? host.slice(1, -1) : host;
+  const bare = unbracketed(host);
   const addresses = isIP(bare) !== 0 ? [{ address: bare, family: isIP(bare) }] : await resolve(bare, lookup);
   if (addresses.length === 0) notFound(`${host} resolves to no address`);
   const checked = addresses.map(({ address, family }): ResolvedAddress => {

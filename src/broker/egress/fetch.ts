@@ -10,6 +10,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { BulwarkError } from "../../core/errors.ts";
 import type { WireRequest, WireResponse } from "../../sandbox/protocol.ts";
 import type { CheckedTarget, EgressUrl, LookupAll } from "./address.ts";
+import { unbracketed } from "../../core/ipaddr.ts";
 
 export interface EgressOptions {
   timeoutMs: number;
@@ -49,7 +50,7 @@ export async function performFetch(
   if (timeoutMs <= 0) throw new BulwarkError("BWK_EGRESS_FAILED", "no time is left in the invocation for the request", { extra: { reason: "timeout", timeoutMs: 0 } });
 
   const https = target.url.protocol === "https:";
-  const bare = target.host.startsWith("[") ? target.host.slice(1, -1) : target.host;
+  const bare = unbracketed(target.host);
   const pinned: LookupFunction = (_hostname, opts, callback) => {
     const { address, family } = target;
     if ((opts as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address, family }]);

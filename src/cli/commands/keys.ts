@@ -69,8 +69,9 @@ async function create(args: Parsed, env: Env, client: ControlClient, extra: stri
   for (const option of ["routes", "functions", "roles", "expires"]) {
     if (typeof v[option] === "string") body[option] = v[option];
   }
-  const key = await client.request<KeyRecord & { key: string }>("POST", onStage(`/v1/keys/${encodeURIComponent(v.name)}`, stageOf(args)), body);
-  print(env.stdout, `created API key ${key.name} for the ${stageOf(args)} stage (scope: ${scopeOf(key)}; expires: ${key.expiresAt ?? "never"})`);
+  const stage = stageOf(args);
+  const key = await client.request<KeyRecord & { key: string }>("POST", onStage(`/v1/keys/${encodeURIComponent(v.name)}`, stage), body);
+  print(env.stdout, `created API key ${key.name} for the ${stage} stage (scope: ${scopeOf(key)}; expires: ${key.expiresAt ?? "never"})`);
   print(env.stdout, key.key);
   print(env.stderr, "store this key now: it is shown only once and cannot be recovered");
 }

@@ -12,8 +12,8 @@ export const rollback: Command = {
   positionals: { min: 1, max: 1 },
   async run(args, env) {
     const to = args.values.to;
-    const m = typeof to === "string" ? /^v?(\d{1,9})$/.exec(to) : null;
     if (typeof to !== "string") throw new BulwarkError("BWK_USAGE", "rollback: --to VERSION is required (a version number such as 3 or v3)");
+    const m = /^v?(\d{1,9})$/.exec(to);
     if (!m) throw new BulwarkError("BWK_USAGE", `rollback: --to must be a version number such as 3 or v3, got "${to.slice(0, 32)}"`);
     const stage = stageOf(args);
     const fn = args.positionals[0]!;

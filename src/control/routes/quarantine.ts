@@ -34,7 +34,7 @@ export const quarantineRoutes: ControlRoute[] = [
 ];
 
 function reasonOf(body: unknown): string {
-  const reason = (body as { reason?: unknown } | null)?.reason;
+  const reason = (body as { reason?: unknown }).reason;
   if (reason === undefined) return "no reason given";
   // Printed on operators' terminals and kept in the audit trail: one line of visible text.
   if (typeof reason !== "string" || reason.trim() === "" || reason.length > MAX_REASON || /[\p{Cc}\p{Cf}]/u.test(reason)) {

@@ -5,8 +5,9 @@
 //
 // The JWKS is fetched on first use, cached for a minute (so a withdrawn key stops verifying soon),
 // and fetched again when a token names a kid the cache does not hold, at most once per cooldown: a
-// flood of tokens with made-up kids costs the issuer one request per cooldown, not one per token. After a failed fetch the verifier answers
-// "unavailable" for a short backoff instead of fetching again on every request.
+// flood of tokens with made-up kids costs the issuer one request per cooldown, not one per token.
+// After a failed fetch the verifier answers "unavailable" for a short backoff instead of fetching
+// again on every request.
 import { createRemoteJWKSet, customFetch, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { principalFromClaims, type TokenPrincipal } from "../../core/auth/claims.ts";
 import type { JwtConfig } from "../../core/manifest/types.ts";
@@ -35,10 +36,6 @@ export interface JwtVerifierOptions {
   secret(name: string): Uint8Array;
   /** Least time between two JWKS fetches caused by unknown kids (default 30 s). */
   cooldownMs?: number;
-  /** Longest a fetched JWKS is used before it is fetched again (default 60 s, JWKS_MAX_AGE_MS). */
-  cacheMaxAgeMs?: number;
-  /** Longest a verified token is trusted without a new signature check (default 60 s; 0 turns the cache off). */
-  verifiedMaxAgeMs?: number;
 }
 
 /**
@@ -68,9 +65,8 @@ export class JwtVerifier {
   constructor(config: JwtConfig, options: JwtVerifierOptions) {
     this.#config = config;
     this.#key = config.jwksUrl !== undefined ? this.#remoteKeys(config.jwksUrl, options) : this.#sharedSecret(config, options);
-    const maxAgeMs = options.verifiedMaxAgeMs ?? 60_000;
     // A shared secret is re-read on every check so that rotating it takes effect at once.
-    this.#verified = maxAgeMs > 0 && config.jwksUrl !== undefined ? new VerifiedTokens({ maxAgeMs }) : undefined;
+    this.#verified = config.jwksUrl !== undefined ? new VerifiedTokens() : undefined;
   }
 
   async verify(token: string): Promise<JwtResult> {
@@ -111,7 +107,7 @@ export class JwtVerifier {
   #remoteKeys(url: string, options: JwtVerifierOptions): JWTVerifyGetKey {
     const jwks = createRemoteJWKSet(new URL(url), {
       cooldownDuration: options.cooldownMs ?? 30_000,
-      cacheMaxAge: options.cacheMaxAgeMs ?? JWKS_MAX_AGE_MS,
+      cacheMaxAge: JWKS_MAX_AGE_MS,
       timeoutDuration: FETCH_TIMEOUT_MS,
       [customFetch]: (input: string, init: RequestInit) => this.#fetchJwks(input, init),
     });

@@ -9,7 +9,13 @@ import type { Stage } from "../exchange.ts";
 const HOST = /^(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9._-]{0,253})(?::\d{1,5})?$/;
 
 export const checkHost: Stage = (x, deps) => {
-  const raw = x.req.rawHeaders;
+  const problem = hostProblem(x.req.rawHeaders, x.req.httpVersion);
+  if (problem === undefined) return;
+  throw refuse(x, deps.events, { type: "request.malformed", severity: "medium", reason: problem }, "BWK_BAD_REQUEST", `the request has ${problem}`);
+};
+
+/** What is wrong with the request's Host headers, or undefined; HTTP/1.0 may go without one. */
+function hostProblem(raw: readonly string[], httpVersion: string): string | undefined {
   let count = 0;
   let host = "";
   for (let i = 0; i < raw.length; i += 2) {
@@ -17,8 +23,7 @@ export const checkHost: Stage = (x, deps) => {
     count++;
     host = raw[i + 1]!;
   }
-  const problem =
-    count > 1 ? "two Host headers" : count === 0 ? (x.req.httpVersion === "1.0" ? undefined : "no Host header") : HOST.test(host) ? undefined : "a Host that is no host[:port]";
-  if (problem === undefined) return;
-  throw refuse(x, deps.events, { type: "request.malformed", severity: "medium", reason: problem }, "BWK_BAD_REQUEST", `the request has ${problem}`);
-};
+  if (count > 1) return "two Host headers";
+  if (count === 0) return httpVersion === "1.0" ? undefined : "no Host header";
+  return HOST.test(host) ? undefined : "a Host that is no host[:port]";
+}

@@ -10,6 +10,7 @@ import { isIP, type LookupFunction } from "node:net";
 import { linkScopeReason } from "../../core/blocked-addresses.ts";
 import { BulwarkError } from "../../core/errors.ts";
 import type { SinkConfig } from "./sinks.ts";
+import { unbracketed } from "../../core/ipaddr.ts";
 
 /** dns.lookup with `all: true`, callback style; a test passes its own. */
 export type ResolveAll = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
@@ -43,7 +44,7 @@ export async function checkSinkDestination(config: SinkConfig, refused: (r: Refu
  * address the name resolves to is link-scoped, so the address checked is the one connected to.
  */
 export function guardedLookup(sink: string, host: string, refused: (r: RefusedDestination) => void, resolve = defaultResolve): LookupFunction {
-  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const bare = unbracketed(host);
   if (isIP(bare) !== 0) {
     const reason = linkScopeReason(bare);
     if (reason !== null) throw refusal({ sink, host: bare, address: bare, reason }, refused);
@@ -65,9 +66,7 @@ export function guardedLookup(sink: string, host: string, refused: (r: RefusedDe
 
 /** The host a sink connects to, as written (an IPv6 URL host without its brackets). */
 function hostOf(config: SinkConfig): string {
-  if (config.kind === "syslog") return config.host;
-  const host = new URL(config.url).hostname;
-  return host.startsWith("[") ? host.slice(1, -1) : host;
+  return config.kind === "syslog" ? config.host : unbracketed(new URL(config.url).hostname);
 }
 
 function resolved(host: string, resolve: ResolveAll): Promise<string[]> {

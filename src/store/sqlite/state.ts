@@ -3,7 +3,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import type { FunctionSpec } from "../../core/manifest/types.ts";
 import type { DeployOutcome, FunctionVersion, LogEntry, StateStore } from "../state.ts";
-import { transaction } from "./tx.ts";
+import { addMissingColumn, transaction } from "./tx.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS versions (
@@ -45,9 +45,9 @@ export class SqliteStateStore implements StateStore {
     this.#db = db;
     db.exec(SCHEMA);
     // Data dirs made before log lines carried trace ids.
-    if (!db.prepare("SELECT 1 FROM pragma_table_info('logs') WHERE name = 'trace_id'").get()) db.exec("ALTER TABLE logs ADD COLUMN trace_id TEXT");
+    addMissingColumn(db, "logs", "trace_id", "TEXT");
     // Data dirs made before versions named their deployer: those versions stay ownerless (NULL).
-    if (!db.prepare("SELECT 1 FROM pragma_table_info('versions') WHERE name = 'deployed_by'").get()) db.exec("ALTER TABLE versions ADD COLUMN deployed_by TEXT");
+    addMissingColumn(db, "versions", "deployed_by", "TEXT");
     this.#insertLog = db.prepare(
       "INSERT INTO logs (time, function, version, request_id, level, message, trace_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );

@@ -22,3 +22,13 @@ export function transaction<T>(db: DatabaseSync, work: () => T): T {
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[]/g, (c) => `[${c}]`);
 }
+
+/** Whether `table` has `column` (false while the table does not exist). */
+export function hasColumn(db: DatabaseSync, table: string, column: string): boolean {
+  return db.prepare("SELECT 1 FROM pragma_table_info(?) WHERE name = ?").get(table, column) !== undefined;
+}
+
+/** Adds a column an older database lacks; `definition` is the adapter's own constant, never input. */
+export function addMissingColumn(db: DatabaseSync, table: string, column: string, definition: string): void {
+  if (!hasColumn(db, table, column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+}

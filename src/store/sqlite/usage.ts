@@ -10,7 +10,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { BulwarkError } from "../../core/errors.ts";
 import { partitionedName } from "../../core/policy/index.ts";
 import type { Quota, SharedQuota, Usage } from "../sealed.ts";
-import { transaction } from "./tx.ts";
+import { hasColumn, transaction } from "./tx.ts";
 
 /** How a quota refusal names what is full: `the ${scope} holds its limit of N ${entries}`. */
 export interface UsageWords {
@@ -41,7 +41,7 @@ export class UsageTable {
     // A table from before namespaces counted their tenants (or KV keys their bytes) is recounted
     // from the data once, in one transaction: a crash midway leaves the old table to recount again.
     transaction(db, () => {
-      const current = db.prepare(`SELECT 1 FROM pragma_table_info('${table}') WHERE name = 'partitions'`).get() !== undefined;
+      const current = hasColumn(db, table, "partitions");
       if (!current) {
         db.exec(`DROP TABLE IF EXISTS ${table}`);
         db.exec(`CREATE TABLE ${table} (${column} TEXT PRIMARY KEY, entries INTEGER NOT NULL, bytes INTEGER NOT NULL, partitions INTEGER NOT NULL)`);

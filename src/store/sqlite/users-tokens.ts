@@ -1,6 +1,7 @@
 // SQLite adapter of the CI token store: tokens scoped to one role and one stage, with an expiry.
 import type { DatabaseSync } from "node:sqlite";
 import type { CiTokenRecord, CiTokenStore } from "../users.ts";
+import { addMissingColumn } from "./tx.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ci_tokens (
@@ -31,7 +32,7 @@ export class SqliteCiTokenStore implements CiTokenStore {
     this.#db = db;
     db.exec(SCHEMA);
     // Databases from before revocation reasons were kept.
-    if (!db.prepare("SELECT 1 FROM pragma_table_info('ci_tokens') WHERE name = 'revoked_reason'").get()) db.exec("ALTER TABLE ci_tokens ADD COLUMN revoked_reason TEXT");
+    addMissingColumn(db, "ci_tokens", "revoked_reason", "TEXT");
   }
 
   create(t: Omit<CiTokenRecord, "revokedAt" | "revokedReason"> & { tokenHash: string }): void {
